@@ -1,0 +1,33 @@
+// Package store keeps kestra-migrator's state in one bbolt file: the runs,
+// a rollback snapshot of every flow before it is written, the last known
+// state of each flow and the scan progress of each namespace.
+//
+// It knows nothing about HTTP and takes no credentials: secrets never reach
+// the file (URL user info is stripped from everything recorded).
+//
+// # Locking
+//
+// bbolt allows one read-write handle (exclusive flock) or any number of
+// read-only handles (shared flock) per file. Long-lived processes (the
+// daemon, apply) take the process lock with [Lock] for their lifetime and
+// open the database read-write only while they work, so that read-only
+// commands such as status can open it between passes. Both [Open] and
+// [Lock] return an error wrapping [ErrLocked] when the file is held.
+//
+// # Layout (schema version 1)
+//
+// All keys are byte-sorted; parts are joined with a 0x00 byte, which sorts
+// before every character allowed in run ids, namespaces and flow ids, so a
+// namespace sorts before its children and keys cannot collide.
+//
+//	meta       "schema"           -> decimal schema version ("1")
+//	runs       run                -> JSON runRecord
+//	snapshots  run 0 ns 0 flow    -> JSON snapshotRecord (metadata only)
+//	sources    run 0 ns 0 flow    -> uvarint(len(original)) original migrated (raw bytes)
+//	latest     ns 0 flow          -> run id of the most recently saved snapshot of the flow
+//	flows      ns 0 flow          -> JSON flowRecord
+//	progress   ns                 -> JSON progressRecord
+//
+// Sources are kept raw, apart from the metadata, so that listing snapshots
+// does not read them and nothing pays for base64.
+package store

@@ -1,0 +1,143 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// ErrLocked is returned, wrapped with the path and a hint, when another
+// process holds the state file (or its process lock) past the timeout.
+var ErrLocked = errors.New("state file is locked by another process")
+
+// ErrNotFound is returned, wrapped with what was looked up, when a run,
+// snapshot, flow state or namespace progress is not in the store.
+var ErrNotFound = errors.New("not found")
+
+// DefaultTimeout is how long Open waits for another process to release the file.
+const DefaultTimeout = 2 * time.Second
+
+// DefaultBatchDelay is how long a write on the hot path waits for others to
+// share its commit (bbolt's MaxBatchDelay). Measured in bench_test.go.
+const DefaultBatchDelay = 2 * time.Millisecond
+
+// Options tune Open.
+type Options struct {
+	// ReadOnly opens with a shared lock: any number of readers, no writer.
+	ReadOnly bool
+	// Timeout bounds the wait for the file lock; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// NoSync skips fsync on commit. Tests and benchmarks only: a crash can
+	// then lose a snapshot that was reported saved.
+	NoSync bool
+	// BatchDelay overrides DefaultBatchDelay (0 keeps the default).
+	BatchDelay time.Duration
+}
+
+// Store is an open state file. It is safe for concurrent use.
+type Store struct {
+	db       *bolt.DB
+	path     string
+	readOnly bool
+	now      func() time.Time
+}
+
+// Open opens the state file at path, creating it (and its parent
+// directories, mode 0700) unless opts.ReadOnly. The file is kept at mode
+// 0600. A read-write open brings an older schema up to date; a file written
+// by a newer binary is refused. When another process holds the file past
+// opts.Timeout the error wraps ErrLocked.
+func Open(path string, opts Options) (*Store, error) {
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	if err := prepareFile(path, opts.ReadOnly); err != nil {
+		return nil, err
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:  timeout,
+		ReadOnly: opts.ReadOnly,
+		NoSync:   opts.NoSync,
+	})
+	if err != nil {
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, lockedError(path, opts.ReadOnly, timeout)
+		}
+		return nil, fmt.Errorf("open state file %s: %w", path, err)
+	}
+	db.MaxBatchDelay = DefaultBatchDelay
+	if opts.BatchDelay > 0 {
+		db.MaxBatchDelay = opts.BatchDelay
+	}
+	s := &Store{db: db, path: path, readOnly: opts.ReadOnly, now: time.Now}
+	if err := s.checkSchema(); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open state file %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// prepareFile creates the parent directory and tightens the mode of an
+// existing file for a read-write open; a read-only open only checks that the
+// file exists, and changes nothing.
+func prepareFile(path string, readOnly bool) error {
+	if readOnly {
+		if _, err := os.Stat(path); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("open state file %s read-only: %w (nothing has been recorded yet: run plan or apply first, or check --db)", path, err)
+			}
+			return fmt.Errorf("open state file %s read-only: %w", path, err)
+		}
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("create directory for state file %s: %w", path, err)
+	}
+	info, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("stat state file %s: %w", path, err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		if err := os.Chmod(path, 0o600); err != nil {
+			return fmt.Errorf("restrict state file %s to mode 0600: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// lockedError explains who may hold the file and what to do.
+func lockedError(path string, readOnly bool, timeout time.Duration) error {
+	holder := "another kestra-migrator process (a daemon pass or an apply)"
+	if pid := lockHolderPID(path); pid > 0 {
+		holder = fmt.Sprintf("%s, probably pid %d (named in %s.lock)", holder, pid, path)
+	}
+	hint := "wait for it to finish and retry, stop it, or point --db at another file"
+	if !readOnly {
+		hint = "only one process may write the state file; " + hint
+	}
+	return fmt.Errorf("open state file %s: %w: still held after %s by %s; %s", path, ErrLocked, timeout, holder, hint)
+}
+
+// Close releases the file and its lock.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close state file %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// Path is the file the store was opened from.
+func (s *Store) Path() string { return s.path }
+
+// ReadOnly reports whether the store was opened read-only.
+func (s *Store) ReadOnly() bool { return s.readOnly }
