@@ -1,0 +1,292 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// SnapshotState is where a snapshot stands relative to the write it guards.
+type SnapshotState string
+
+// Snapshot states.
+const (
+	SnapshotSaved      SnapshotState = "saved"       // committed before the write; the write may or may not have happened
+	SnapshotWritten    SnapshotState = "written"     // the migrated source is on the server
+	SnapshotAbandoned  SnapshotState = "abandoned"   // the write is proven not to have happened
+	SnapshotRolledBack SnapshotState = "rolled-back" // the original was restored
+)
+
+// ErrSnapshotExists is wrapped by SaveSnapshot when saving would replace the
+// only copy of an original that may already have been overwritten.
+var ErrSnapshotExists = errors.New("snapshot already exists")
+
+// ErrTransition is wrapped by MarkSnapshot for a state change that makes no sense.
+var ErrTransition = errors.New("invalid snapshot state change")
+
+// transitions lists the states each state may move to (itself included, so
+// that retries are harmless).
+var transitions = map[SnapshotState][]SnapshotState{
+	SnapshotSaved:      {SnapshotSaved, SnapshotWritten, SnapshotAbandoned, SnapshotRolledBack},
+	SnapshotWritten:    {SnapshotWritten, SnapshotRolledBack},
+	SnapshotAbandoned:  {SnapshotAbandoned},
+	SnapshotRolledBack: {SnapshotRolledBack},
+}
+
+// Snapshot is the exact original source of a flow, saved by a run before it
+// wrote the migrated source.
+type Snapshot struct {
+	RunID        string        `json:"runId"`
+	Namespace    string        `json:"namespace"`
+	FlowID       string        `json:"flowId"`
+	Revision     int           `json:"revision"` // revision of Original
+	Original     []byte        `json:"-"`
+	Migrated     []byte        `json:"-"`
+	NewRevision  int           `json:"newRevision,omitempty"` // revision the write produced; 0 unknown
+	State        SnapshotState `json:"state"`
+	CreatedAt    time.Time     `json:"createdAt"`
+	UpdatedAt    time.Time     `json:"updatedAt"`
+	RolledBackBy string        `json:"rolledBackBy,omitempty"` // id of the rollback run
+}
+
+// snapshotRecord is a Snapshot's metadata on disk; run, namespace and flow
+// are the key, sources live in the sources bucket.
+type snapshotRecord struct {
+	Revision     int           `json:"revision"`
+	NewRevision  int           `json:"newRevision,omitempty"`
+	State        SnapshotState `json:"state"`
+	CreatedAt    time.Time     `json:"createdAt"`
+	UpdatedAt    time.Time     `json:"updatedAt"`
+	RolledBackBy string        `json:"rolledBackBy,omitempty"`
+}
+
+func (r snapshotRecord) snapshot(run, ns, id string) Snapshot {
+	return Snapshot{RunID: run, Namespace: ns, FlowID: id, Revision: r.Revision, NewRevision: r.NewRevision,
+		State: r.State, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, RolledBackBy: r.RolledBackBy}
+}
+
+// encodeSources lays out uvarint(len(original)) original migrated.
+func encodeSources(original, migrated []byte) []byte {
+	buf := make([]byte, 0, binary.MaxVarintLen64+len(original)+len(migrated))
+	buf = binary.AppendUvarint(buf, uint64(len(original)))
+	buf = append(buf, original...)
+	return append(buf, migrated...)
+}
+
+// decodeSources copies both sources out of a value (which bbolt owns).
+func decodeSources(raw []byte) (original, migrated []byte, err error) {
+	n, size := binary.Uvarint(raw)
+	if size <= 0 || n > uint64(len(raw)-size) {
+		return nil, nil, errors.New("corrupt sources record")
+	}
+	buf := bytes.Clone(raw[size:]) // one allocation for both
+	return buf[:n:n], buf[n:], nil
+}
+
+// SaveSnapshot commits snap durably (fsync) before returning, so call it
+// before the write it guards. Concurrent callers share commits (bbolt
+// Batch). State defaults to saved, CreatedAt to now. The run must exist.
+// Saving again over a snapshot still in state saved with the same original
+// is a harmless retry; replacing a different original, or a snapshot that
+// was written or rolled back, fails with ErrSnapshotExists (an abandoned one
+// may be replaced).
+func (s *Store) SaveSnapshot(snap Snapshot) error {
+	if err := checkPart("run id", snap.RunID); err != nil {
+		return fmt.Errorf("save snapshot: %w", err)
+	}
+	if err := checkFlow(snap.Namespace, snap.FlowID); err != nil {
+		return fmt.Errorf("save snapshot: %w", err)
+	}
+	if snap.State == "" {
+		snap.State = SnapshotSaved
+	}
+	if _, ok := transitions[snap.State]; !ok {
+		return fmt.Errorf("save snapshot %s/%s: unknown state %q", snap.Namespace, snap.FlowID, snap.State)
+	}
+	now := s.now()
+	meta, err := json.Marshal(snapshotRecord{Revision: snap.Revision, NewRevision: snap.NewRevision, State: snap.State,
+		CreatedAt: orNow(snap.CreatedAt, now), UpdatedAt: utc(now), RolledBackBy: snap.RolledBackBy})
+	if err != nil {
+		return fmt.Errorf("save snapshot %s/%s: %w", snap.Namespace, snap.FlowID, err)
+	}
+	key := snapshotKey(snap.RunID, snap.Namespace, snap.FlowID)
+	sources := encodeSources(snap.Original, snap.Migrated)
+	latest := flowKey(snap.Namespace, snap.FlowID)
+	// Batch may run this more than once: it only depends on the transaction.
+	err = s.db.Batch(func(tx *bolt.Tx) error {
+		if runs, err := bucketFor(tx, bucketRuns); err != nil {
+			return err
+		} else if runs.Get([]byte(snap.RunID)) == nil {
+			return fmt.Errorf("run %s: %w", snap.RunID, ErrNotFound)
+		}
+		if err := checkReplace(tx, key, snap.Original); err != nil {
+			return err
+		}
+		return putAll(tx, []put{{bucketSnapshots, key, meta}, {bucketSources, key, sources}, {bucketLatest, latest, []byte(snap.RunID)}})
+	})
+	if err != nil {
+		return fmt.Errorf("save snapshot %s/%s (run %s): %w", snap.Namespace, snap.FlowID, snap.RunID, err)
+	}
+	return nil
+}
+
+// checkReplace refuses to overwrite an existing snapshot unless that keeps
+// the only copy of its original.
+func checkReplace(tx *bolt.Tx, key, original []byte) error {
+	old := tx.Bucket(bucketSnapshots).Get(key)
+	if old == nil {
+		return nil
+	}
+	var rec snapshotRecord
+	if err := decode(bucketSnapshots, key, old, &rec); err != nil {
+		return err
+	}
+	switch rec.State {
+	case SnapshotAbandoned:
+		return nil
+	case SnapshotSaved:
+		oldOriginal, _, err := decodeSources(tx.Bucket(bucketSources).Get(key))
+		if err == nil && bytes.Equal(oldOriginal, original) {
+			return nil
+		}
+		return fmt.Errorf("%w in state %s with a different original", ErrSnapshotExists, rec.State)
+	}
+	return fmt.Errorf("%w in state %s", ErrSnapshotExists, rec.State)
+}
+
+type put struct{ bucket, key, val []byte }
+
+func putAll(tx *bolt.Tx, puts []put) error {
+	for _, p := range puts {
+		b, err := bucketFor(tx, p.bucket)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(p.key, p.val); err != nil {
+			return fmt.Errorf("put %s: %w", p.bucket, err)
+		}
+	}
+	return nil
+}
+
+// MarkSnapshot moves a snapshot to state, durably. newRevision (when not 0)
+// records the revision the write produced; by (when not empty) records the
+// rollback run. Moves: saved -> written | abandoned | rolled-back,
+// written -> rolled-back; repeating the current state is allowed.
+func (s *Store) MarkSnapshot(runID, ns, id string, state SnapshotState, newRevision int, by string) error {
+	if err := checkPart("run id", runID); err != nil {
+		return fmt.Errorf("mark snapshot: %w", err)
+	}
+	if err := checkFlow(ns, id); err != nil {
+		return fmt.Errorf("mark snapshot: %w", err)
+	}
+	if _, ok := transitions[state]; !ok {
+		return fmt.Errorf("mark snapshot %s/%s: unknown state %q", ns, id, state)
+	}
+	key := snapshotKey(runID, ns, id)
+	now := utc(s.now())
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		var rec snapshotRecord
+		if err := getJSON(tx, bucketSnapshots, key, &rec); err != nil {
+			return err
+		}
+		if !allowed(rec.State, state) {
+			return fmt.Errorf("%w: %s -> %s", ErrTransition, rec.State, state)
+		}
+		rec.State = state
+		if newRevision != 0 {
+			rec.NewRevision = newRevision
+		}
+		if by != "" {
+			rec.RolledBackBy = by
+		}
+		rec.UpdatedAt = now
+		val, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketSnapshots).Put(key, val)
+	})
+	if err != nil {
+		return fmt.Errorf("mark snapshot %s/%s (run %s) %s: %w", ns, id, runID, state, err)
+	}
+	return nil
+}
+
+func allowed(from, to SnapshotState) bool {
+	for _, s := range transitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// Snapshot returns one snapshot with its sources, or an error wrapping ErrNotFound.
+func (s *Store) Snapshot(runID, ns, id string) (Snapshot, error) {
+	var snap Snapshot
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		snap, err = readSnapshot(tx, runID, ns, id)
+		return err
+	})
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("snapshot %s/%s (run %s): %w", ns, id, runID, err)
+	}
+	return snap, nil
+}
+
+// LatestSnapshot returns the most recently saved snapshot of a flow, or an
+// error wrapping ErrNotFound.
+func (s *Store) LatestSnapshot(ns, id string) (Snapshot, error) {
+	var snap Snapshot
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketLatest)
+		if b == nil {
+			return ErrNotFound
+		}
+		run := b.Get(flowKey(ns, id))
+		if run == nil {
+			return ErrNotFound
+		}
+		var err error
+		snap, err = readSnapshot(tx, string(run), ns, id)
+		return err
+	})
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("latest snapshot %s/%s: %w", ns, id, err)
+	}
+	return snap, nil
+}
+
+func readSnapshot(tx *bolt.Tx, run, ns, id string) (Snapshot, error) {
+	key := snapshotKey(run, ns, id)
+	var rec snapshotRecord
+	if err := getJSON(tx, bucketSnapshots, key, &rec); err != nil {
+		return Snapshot{}, err
+	}
+	snap := rec.snapshot(run, ns, id)
+	return snap, loadSources(tx, key, &snap)
+}
+
+// loadSources fills snap's sources from the sources bucket.
+func loadSources(tx *bolt.Tx, key []byte, snap *Snapshot) error {
+	var raw []byte
+	if b := tx.Bucket(bucketSources); b != nil {
+		raw = b.Get(key)
+	}
+	if raw == nil {
+		return fmt.Errorf("sources of snapshot %q missing", key)
+	}
+	var err error
+	snap.Original, snap.Migrated, err = decodeSources(raw)
+	if err != nil {
+		return fmt.Errorf("sources of snapshot %q: %w", key, err)
+	}
+	return nil
+}
