@@ -1,0 +1,91 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// NamespaceProgress is how far the current or last scan of a namespace got,
+// so that a stopped run resumes where it stopped.
+type NamespaceProgress struct {
+	Namespace string         `json:"namespace"`
+	Counts    map[string]int `json:"counts"` // flows per status
+	LastScan  time.Time      `json:"lastScan,omitzero"`
+	Cursor    string         `json:"cursor,omitempty"` // last flow id fully processed; "" when complete
+	Complete  bool           `json:"complete"`
+	RunID     string         `json:"runId,omitempty"`
+	Error     string         `json:"error,omitempty"`
+}
+
+// progressRecord is a NamespaceProgress on disk; the namespace is the key.
+type progressRecord struct {
+	Counts   map[string]int `json:"counts,omitempty"`
+	LastScan time.Time      `json:"lastScan,omitzero"`
+	Cursor   string         `json:"cursor,omitempty"`
+	Complete bool           `json:"complete,omitempty"`
+	RunID    string         `json:"runId,omitempty"`
+	Error    string         `json:"error,omitempty"`
+}
+
+func (r progressRecord) progress(ns string) NamespaceProgress {
+	return NamespaceProgress{Namespace: ns, Counts: r.Counts, LastScan: r.LastScan, Cursor: r.Cursor,
+		Complete: r.Complete, RunID: r.RunID, Error: r.Error}
+}
+
+// PutProgress records a namespace's progress durably, sharing the commit
+// with concurrent callers (bbolt Batch).
+func (s *Store) PutProgress(p NamespaceProgress) error {
+	if err := checkPart("namespace", p.Namespace); err != nil {
+		return fmt.Errorf("put progress: %w", err)
+	}
+	val, err := json.Marshal(progressRecord{Counts: p.Counts, LastScan: utc(p.LastScan), Cursor: p.Cursor,
+		Complete: p.Complete, RunID: p.RunID, Error: scrubText(p.Error)})
+	if err != nil {
+		return fmt.Errorf("put progress %s: %w", p.Namespace, err)
+	}
+	err = s.db.Batch(func(tx *bolt.Tx) error {
+		return putAll(tx, []put{{bucketProgress, []byte(p.Namespace), val}})
+	})
+	if err != nil {
+		return fmt.Errorf("put progress %s: %w", p.Namespace, err)
+	}
+	return nil
+}
+
+// Progress returns a namespace's progress, or an error wrapping ErrNotFound.
+func (s *Store) Progress(ns string) (NamespaceProgress, error) {
+	var rec progressRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return getJSON(tx, bucketProgress, []byte(ns), &rec)
+	})
+	if err != nil {
+		return NamespaceProgress{}, fmt.Errorf("progress of %s: %w", ns, err)
+	}
+	return rec.progress(ns), nil
+}
+
+// AllProgress returns the progress of every namespace, sorted by namespace.
+func (s *Store) AllProgress() ([]NamespaceProgress, error) {
+	var out []NamespaceProgress
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketProgress)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			var rec progressRecord
+			if err := decode(bucketProgress, k, v, &rec); err != nil {
+				return err
+			}
+			out = append(out, rec.progress(string(k)))
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list progress: %w", err)
+	}
+	return out, nil
+}
