@@ -1,0 +1,134 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+const (
+	maxErrorBody = 64 << 10  // error answers are short
+	maxJSONBody  = 512 << 20 // a page of revisions with large sources stays far below
+)
+
+// request is one API call.
+type request struct {
+	call        string // what is being done, for errors: "update company.team/etl"
+	endpoint    string // fixed Observer label
+	method      string
+	path        string // below the server URL, e.g. /api/v1/main/flows/search
+	query       url.Values
+	body        []byte
+	contentType string
+}
+
+// do sends r. A 2xx answer's body is handed to read inside the retry loop, so
+// a body cut short is retried like any network error; read must start afresh
+// on each call. Other answers become an *APIError.
+func (c *Client) do(ctx context.Context, r request, read func(io.Reader) error) error {
+	u := *c.base
+	u.Path = c.base.Path + r.path
+	u.RawQuery = r.query.Encode()
+	ctx, info := withCall(ctx, r.endpoint)
+	var body any
+	if r.body != nil {
+		body = r.body
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, r.method, u.String(), body)
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.call, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if r.contentType != "" {
+		req.Header.Set("Content-Type", r.contentType)
+	}
+	var apiErr *APIError
+	req.SetResponseHandler(func(resp *http.Response) error {
+		defer resp.Body.Close()
+		apiErr = nil
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			return read(resp.Body)
+		}
+		b, err := readLimited(resp.Body, maxErrorBody)
+		if err != nil {
+			return err
+		}
+		apiErr = newAPIError(r.call, resp.StatusCode, b, resp.Header)
+		return nil
+	})
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return c.callError(ctx, r.call, err)
+	}
+	resp.Body.Close()
+	if apiErr != nil {
+		apiErr.Attempts = int(info.attempts.Load())
+		return apiErr
+	}
+	return nil
+}
+
+// callError turns what retryablehttp returned into an error naming the call.
+func (c *Client) callError(ctx context.Context, call string, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s: %w", call, context.Cause(ctx))
+	}
+	var gu *giveUpError
+	if errors.As(err, &gu) {
+		e := newAPIError(call, gu.status, gu.body, gu.header)
+		e.Attempts = gu.attempts
+		return e
+	}
+	var ae *attemptsError
+	if errors.As(err, &ae) && ae.attempts > 1 {
+		return fmt.Errorf("%s: giving up after %d attempts: %w", call, ae.attempts, ae.err)
+	}
+	return fmt.Errorf("%s: %w", call, err)
+}
+
+// getJSON sends r and decodes a JSON answer into out.
+func (c *Client) getJSON(ctx context.Context, r request, out any) error {
+	var buf []byte
+	err := c.do(ctx, r, func(body io.Reader) error {
+		var err error
+		buf, err = readLimited(body, maxJSONBody)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return decodeJSON(r.call, buf, out)
+}
+
+// decodeJSON explains a non-JSON or truncated answer instead of failing
+// somewhere later.
+func decodeJSON(call string, buf []byte, out any) error {
+	err := json.Unmarshal(buf, out)
+	if err == nil {
+		return nil
+	}
+	hint := ""
+	if t := strings.TrimSpace(string(buf[:min(len(buf), 64)])); strings.HasPrefix(t, "<") {
+		hint = " (HTML, not JSON: does server point at Kestra's API?)"
+	}
+	return fmt.Errorf("%s: decode answer of %d bytes%s: %w", call, len(buf), hint, err)
+}
+
+// readLimited reads r to the end; more than limit bytes is a permanent error.
+func readLimited(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, &permanentError{fmt.Errorf("answer larger than %d bytes", limit)}
+	}
+	return b, nil
+}
