@@ -2,21 +2,31 @@ package migrator
 
 import "bytes"
 
-// mentionsKey reports whether src may use key as a mapping key anywhere:
-// the word, optionally quoted, not part of a longer name, followed by
-// optional spaces and a colon. It errs on the side of yes (a "runner:"
-// inside a script makes the caller parse); it never misses a real key.
-func mentionsKey(src []byte, key string) bool {
-	k := []byte(key)
+// mentionsKey reports whether src may use one of keys as a mapping key
+// anywhere. It looks back from every ':' over white space (line breaks too:
+// a "? key" complex key puts ':' on the next line) and an optional closing
+// quote for a whole word that is one of keys. It errs on the side of yes (a
+// "runner:" inside a script makes the caller parse); it never misses a real
+// key. One pass over the bytes, no allocation.
+func mentionsKey(src []byte, keys ...string) bool {
 	for from := 0; ; {
-		i := bytes.Index(src[from:], k)
+		i := bytes.IndexByte(src[from:], ':')
 		if i < 0 {
 			return false
 		}
 		i += from
-		from = i + len(k)
-		if keyBefore(src, i) && keyAfter(src, from) {
-			return true
+		from = i + 1
+		j := i
+		for j > 0 && (src[j-1] == ' ' || src[j-1] == '\t' || src[j-1] == '\n' || src[j-1] == '\r') {
+			j--
+		}
+		if j > 0 && (src[j-1] == '"' || src[j-1] == '\'') {
+			j--
+		}
+		for _, k := range keys {
+			if j >= len(k) && string(src[j-len(k):j]) == k && keyBefore(src, j-len(k)) {
+				return true
+			}
 		}
 	}
 }
@@ -34,16 +44,4 @@ func keyBefore(src []byte, i int) bool {
 		return true
 	}
 	return false
-}
-
-// keyAfter: the word is followed by an optional closing quote, white space
-// (line breaks too: a "? key" complex key puts ':' on the next line) and ':'.
-func keyAfter(src []byte, j int) bool {
-	if j < len(src) && (src[j] == '"' || src[j] == '\'') {
-		j++
-	}
-	for j < len(src) && (src[j] == ' ' || src[j] == '\t' || src[j] == '\r' || src[j] == '\n') {
-		j++
-	}
-	return j < len(src) && src[j] == ':'
 }

@@ -86,7 +86,7 @@ func (r *RunnerRule) Name() string { return "runner-to-task-runner" }
 
 // Mentions implements Rule.
 func (r *RunnerRule) Mentions(src []byte) bool {
-	return mentionsKey(src, "runner") || mentionsKey(src, "docker")
+	return mentionsKey(src, "runner", "docker")
 }
 
 // Plan implements Rule.
