@@ -68,6 +68,23 @@ func asParseError(err error) error {
 	return &ParseError{Line: line, Msg: msg}
 }
 
+// hasOddLineBreaks finds a lone CR or a Unicode break (NEL, LS, PS): YAML
+// counts them as line breaks, so the parser's line numbers would not match
+// the LF-based line index.
+func hasOddLineBreaks(src []byte) bool {
+	for i := bytes.IndexByte(src, '\r'); i >= 0; {
+		if i+1 >= len(src) || src[i+1] != '\n' {
+			return true
+		}
+		j := bytes.IndexByte(src[i+1:], '\r')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return bytes.Contains(src, []byte("\u0085")) || bytes.Contains(src, []byte("\u2028")) || bytes.Contains(src, []byte("\u2029"))
+}
+
 func detectEOL(src []byte) string {
 	if i := bytes.IndexByte(src, '\n'); i > 0 && src[i-1] == '\r' {
 		return "\r\n"

@@ -2,6 +2,7 @@ package migrator
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -16,6 +17,10 @@ func FuzzRewrite(f *testing.F) {
 	rw := NewRewriter(Options{})
 	f.Fuzz(func(t *testing.T, src []byte) {
 		res, err := rw.Rewrite(src)
+		var internal *InternalError
+		if errors.As(err, &internal) {
+			t.Fatal(err)
+		}
 		if err != nil {
 			return // a source that does not parse is reported, not rewritten
 		}

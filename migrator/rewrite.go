@@ -74,11 +74,26 @@ func NewRewriter(opts Options) *Rewriter {
 	return &Rewriter{rules: rules, partial: opts.Partial}
 }
 
+// InternalError is a bug caught while rewriting one flow: the flow is
+// reported failed and the run goes on.
+type InternalError struct{ Panic any }
+
+func (e *InternalError) Error() string { return fmt.Sprintf("internal error in the rewrite: %v", e.Panic) }
+
 // Rewrite migrates one flow source. It returns an error only when the source
-// cannot be parsed (a *ParseError); every other problem is a status.
-func (r *Rewriter) Rewrite(src []byte) (Result, error) {
+// cannot be parsed (a *ParseError) or on a bug (*InternalError); every other
+// problem is a status.
+func (r *Rewriter) Rewrite(src []byte) (res Result, err error) {
 	if !r.mentions(src) {
 		return Result{Source: src, Status: StatusUpToDate}, nil
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = Result{}, &InternalError{Panic: p}
+		}
+	}()
+	if hasOddLineBreaks(src) {
+		return unsupported(src, "the source uses line breaks other than LF and CRLF (CR, NEL, LS or PS): edit it by hand"), nil
 	}
 	d, err := ParseDocument(src)
 	if err != nil {
@@ -91,7 +106,7 @@ func (r *Rewriter) Rewrite(src []byte) (Result, error) {
 	if len(outcomes) == 0 {
 		return Result{Source: src, Status: StatusUpToDate}, nil
 	}
-	res := Result{Source: src}
+	res = Result{Source: src}
 	var supported []Outcome
 	for _, o := range outcomes {
 		if o.Unsupported != "" {
