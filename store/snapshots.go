@@ -108,31 +108,42 @@ func (s *Store) SaveSnapshot(snap Snapshot) error {
 	if _, ok := transitions[snap.State]; !ok {
 		return fmt.Errorf("save snapshot %s/%s: unknown state %q", snap.Namespace, snap.FlowID, snap.State)
 	}
+	commit, err := s.saveSnapshotTx(snap)
+	if err != nil {
+		return fmt.Errorf("save snapshot %s/%s: %w", snap.Namespace, snap.FlowID, err)
+	}
+	err = s.db.Batch(commit)
+	if err != nil {
+		return fmt.Errorf("save snapshot %s/%s (run %s): %w", snap.Namespace, snap.FlowID, snap.RunID, err)
+	}
+	return nil
+}
+
+// saveSnapshotTx encodes snap outside any transaction and returns the
+// transaction body that stores it. Batch may run that body more than once:
+// it depends only on the transaction.
+func (s *Store) saveSnapshotTx(snap Snapshot) (func(*bolt.Tx) error, error) {
 	now := s.now()
 	meta, err := json.Marshal(snapshotRecord{Revision: snap.Revision, NewRevision: snap.NewRevision, State: snap.State,
 		CreatedAt: orNow(snap.CreatedAt, now), UpdatedAt: utc(now), RolledBackBy: snap.RolledBackBy})
 	if err != nil {
-		return fmt.Errorf("save snapshot %s/%s: %w", snap.Namespace, snap.FlowID, err)
+		return nil, err
 	}
 	key := snapshotKey(snap.RunID, snap.Namespace, snap.FlowID)
 	sources := encodeSources(snap.Original, snap.Migrated)
 	latest := flowKey(snap.Namespace, snap.FlowID)
-	// Batch may run this more than once: it only depends on the transaction.
-	err = s.db.Batch(func(tx *bolt.Tx) error {
+	run := []byte(snap.RunID)
+	return func(tx *bolt.Tx) error {
 		if runs, err := bucketFor(tx, bucketRuns); err != nil {
 			return err
-		} else if runs.Get([]byte(snap.RunID)) == nil {
+		} else if runs.Get(run) == nil {
 			return fmt.Errorf("run %s: %w", snap.RunID, ErrNotFound)
 		}
 		if err := checkReplace(tx, key, snap.Original); err != nil {
 			return err
 		}
-		return putAll(tx, []put{{bucketSnapshots, key, meta}, {bucketSources, key, sources}, {bucketLatest, latest, []byte(snap.RunID)}})
-	})
-	if err != nil {
-		return fmt.Errorf("save snapshot %s/%s (run %s): %w", snap.Namespace, snap.FlowID, snap.RunID, err)
-	}
-	return nil
+		return putAll(tx, []put{{bucketSnapshots, key, meta}, {bucketSources, key, sources}, {bucketLatest, latest, run}})
+	}, nil
 }
 
 // checkReplace refuses to overwrite an existing snapshot unless that keeps

@@ -390,3 +390,42 @@ func TestLatestSnapshot(t *testing.T) {
 		t.Errorf("unknown snapshot: err = %v, want ErrNotFound", err)
 	}
 }
+
+// A failing call in a shared commit must not take the others down: bbolt
+// Batch reruns the rest, and our transaction bodies survive being rerun.
+func TestMarkSnapshotBatchIsolatesFailures(t *testing.T) {
+	s := openTest(t, testPath(t), Options{BatchDelay: 20 * time.Millisecond}) // wide batches
+	mustCreateRun(t, s, "r1")
+	const n = 16
+	for i := range n {
+		if err := s.SaveSnapshot(snap("r1", "ns", fmt.Sprint("f", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2*n)
+	for i := range n {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.MarkSnapshot("r1", "ns", fmt.Sprint("f", i), SnapshotWritten, 2, "")
+		}()
+		go func() {
+			defer wg.Done()
+			errs[n+i] = s.MarkSnapshot("r1", "ns", fmt.Sprint("missing", i), SnapshotWritten, 2, "")
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if i < n && err != nil {
+			t.Errorf("mark f%d: %v", i, err)
+		}
+		if i >= n && !errors.Is(err, ErrNotFound) {
+			t.Errorf("mark missing%d: err = %v, want ErrNotFound", i-n, err)
+		}
+	}
+	written, err := s.Snapshots(SnapshotFilter{State: SnapshotWritten, SkipSources: true})
+	if err != nil || len(written) != n {
+		t.Errorf("%d written snapshots (%v), want %d", len(written), err, n)
+	}
+}

@@ -25,7 +25,7 @@ const DefaultTimeout = 2 * time.Second
 
 // DefaultBatchDelay is how long a write on the hot path waits for others to
 // share its commit (bbolt's MaxBatchDelay). Measured in bench_test.go.
-const DefaultBatchDelay = 2 * time.Millisecond
+const DefaultBatchDelay = time.Millisecond
 
 // Options tune Open.
 type Options struct {
@@ -91,7 +91,7 @@ func prepareFile(path string, readOnly bool) error {
 	if readOnly {
 		if _, err := os.Stat(path); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				return fmt.Errorf("open state file %s read-only: %w (nothing has been recorded yet: run plan or apply first, or check --db)", path, err)
+				return fmt.Errorf("open state file %s read-only: %w (nothing has been recorded in it yet; check --db)", path, err)
 			}
 			return fmt.Errorf("open state file %s read-only: %w", path, err)
 		}
