@@ -11,16 +11,16 @@ import (
 // SnapshotFilter selects snapshots; zero fields match everything.
 type SnapshotFilter struct {
 	RunID     string
-	Namespace string // that namespace and its children (NS and NS.*)
-	FlowID    string
+	Namespace string // that namespace and its children (NS and NS.*); exactly NS when FlowID is set
+	FlowID    string // with Namespace, one flow; alone, that id in any namespace
 	State     SnapshotState
 	// SkipSources leaves Original and Migrated nil: listing without reading sources.
 	SkipSources bool
 }
 
 func (f SnapshotFilter) matchFlow(ns, id string) bool {
-	if f.FlowID != "" && id != f.FlowID {
-		return false
+	if f.FlowID != "" {
+		return id == f.FlowID && (f.Namespace == "" || ns == f.Namespace)
 	}
 	return f.Namespace == "" || ns == f.Namespace ||
 		(strings.HasPrefix(ns, f.Namespace) && ns[len(f.Namespace)] == '.')

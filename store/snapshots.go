@@ -39,7 +39,7 @@ var transitions = map[SnapshotState][]SnapshotState{
 }
 
 // Snapshot is the exact original source of a flow, saved by a run before it
-// wrote the migrated source.
+// wrote the migrated source. Its JSON form leaves the sources out.
 type Snapshot struct {
 	RunID        string        `json:"runId"`
 	Namespace    string        `json:"namespace"`

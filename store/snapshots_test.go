@@ -321,6 +321,7 @@ func TestSnapshotsFilter(t *testing.T) {
 		{"child namespace", SnapshotFilter{Namespace: "a.b"}, []string{"r1/a.b/x", "r1/a.b.c/y"}},
 		{"run and namespace", SnapshotFilter{RunID: "r1", Namespace: "a.b"}, []string{"r1/a.b/x", "r1/a.b.c/y"}},
 		{"flow", SnapshotFilter{Namespace: "b", FlowID: "y"}, []string{"r2/b/y"}},
+		{"flow: namespace is exact", SnapshotFilter{Namespace: "a", FlowID: "x"}, []string{"r1/a/x", "r10/a/x", "r2/a/x"}},
 		{"flow id in any namespace", SnapshotFilter{FlowID: "y"}, []string{"r1/a.b.c/y", "r2/b/y"}},
 		{"state", SnapshotFilter{State: SnapshotWritten}, []string{"r2/b/y"}},
 		{"nothing", SnapshotFilter{RunID: "r3"}, nil},

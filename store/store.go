@@ -31,7 +31,7 @@ const DefaultBatchDelay = time.Millisecond
 type Options struct {
 	// ReadOnly opens with a shared lock: any number of readers, no writer.
 	ReadOnly bool
-	// Timeout bounds the wait for the file lock; 0 means DefaultTimeout.
+	// Timeout bounds the wait for the file lock; 0 or less means DefaultTimeout.
 	Timeout time.Duration
 	// NoSync skips fsync on commit. Tests and benchmarks only: a crash can
 	// then lose a snapshot that was reported saved.
