@@ -96,33 +96,32 @@ func decodeSources(raw []byte) (original, migrated []byte, err error) {
 // was written or rolled back, fails with ErrSnapshotExists (an abandoned one
 // may be replaced).
 func (s *Store) SaveSnapshot(snap Snapshot) error {
-	if err := checkPart("run id", snap.RunID); err != nil {
-		return fmt.Errorf("save snapshot: %w", err)
-	}
-	if err := checkFlow(snap.Namespace, snap.FlowID); err != nil {
-		return fmt.Errorf("save snapshot: %w", err)
-	}
-	if snap.State == "" {
-		snap.State = SnapshotSaved
-	}
-	if _, ok := transitions[snap.State]; !ok {
-		return fmt.Errorf("save snapshot %s/%s: unknown state %q", snap.Namespace, snap.FlowID, snap.State)
-	}
 	commit, err := s.saveSnapshotTx(snap)
-	if err != nil {
-		return fmt.Errorf("save snapshot %s/%s: %w", snap.Namespace, snap.FlowID, err)
+	if err == nil {
+		err = s.db.Batch(commit)
 	}
-	err = s.db.Batch(commit)
 	if err != nil {
 		return fmt.Errorf("save snapshot %s/%s (run %s): %w", snap.Namespace, snap.FlowID, snap.RunID, err)
 	}
 	return nil
 }
 
-// saveSnapshotTx encodes snap outside any transaction and returns the
-// transaction body that stores it. Batch may run that body more than once:
-// it depends only on the transaction.
+// saveSnapshotTx checks and encodes snap outside any transaction and returns
+// the transaction body that stores it. Batch may run that body more than
+// once: it depends only on the transaction.
 func (s *Store) saveSnapshotTx(snap Snapshot) (func(*bolt.Tx) error, error) {
+	if err := checkPart("run id", snap.RunID); err != nil {
+		return nil, err
+	}
+	if err := checkFlow(snap.Namespace, snap.FlowID); err != nil {
+		return nil, err
+	}
+	if snap.State == "" {
+		snap.State = SnapshotSaved
+	}
+	if _, ok := transitions[snap.State]; !ok {
+		return nil, fmt.Errorf("unknown state %q", snap.State)
+	}
 	now := s.now()
 	meta, err := json.Marshal(snapshotRecord{Revision: snap.Revision, NewRevision: snap.NewRevision, State: snap.State,
 		CreatedAt: orNow(snap.CreatedAt, now), UpdatedAt: utc(now), RolledBackBy: snap.RolledBackBy})
