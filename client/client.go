@@ -59,7 +59,8 @@ func New(cfg Config) (*Client, error) {
 	tr := &transport{next: ht, host: base.Host, auth: auth, userAgent: cfg.UserAgent,
 		timeout: cfg.Timeout, log: cfg.Logger, observer: cfg.Observer}
 	if cfg.RateLimit > 0 {
-		tr.limiter = rate.NewLimiter(rate.Limit(cfg.RateLimit), max(1, int(cfg.RateLimit)))
+		// Burst 1: requests are spaced evenly rather than sent in bursts.
+		tr.limiter = rate.NewLimiter(rate.Limit(cfg.RateLimit), 1)
 	}
 	hc := &http.Client{
 		Transport: tr,

@@ -157,7 +157,7 @@ func TestSearchPagesByNamespacePrefix(t *testing.T) {
 	}
 	var got []string
 	for p := 1; p <= 3; p++ {
-		c.get("/api/v1/main/flows/search?namespace=a&size=2&page=" + string(rune('0'+p))).json(t, &page)
+		c.get("/api/v1/main/flows/search?namespace=a&size=2&page="+string(rune('0'+p))).json(t, &page)
 		for _, f := range page.Results {
 			if f.Source != "" {
 				t.Errorf("search result carries source")

@@ -1,0 +1,109 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kestra-migrator/kestra-migrator/client"
+	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
+)
+
+func TestSearchPagesOverManyFlows(t *testing.T) {
+	for _, mode := range []kestratest.Mode{kestratest.ModeTenant, kestratest.ModeLegacy, kestratest.ModeEnterprise} {
+		t.Run(mode.String(), func(t *testing.T) {
+			t.Parallel()
+			s, c := startPair(t, kestratest.Options{Mode: mode, Tenant: "acme"}, func(cfg *client.Config) {
+				if mode == kestratest.ModeEnterprise {
+					cfg.Tenant = "acme"
+				}
+			})
+			var want []string
+			for i := range 1234 {
+				ns := fmt.Sprintf("ns%02d", i%7)
+				if i%3 == 0 {
+					ns += ".child"
+				}
+				id := fmt.Sprintf("flow%04d", i)
+				s.MustAdd(t, flowSrc(ns, id))
+				want = append(want, ns+"/"+id)
+			}
+			slices.SortFunc(want, compareRef) // namespace, then id
+			ctx := context.Background()
+			if _, err := c.ResolveTenant(ctx); err != nil {
+				t.Fatal(err)
+			}
+			s.ResetCounters()
+			var got []string
+			for f, err := range c.SearchFlows(ctx, client.SearchQuery{PageSize: 100}) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, f.Ref())
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("got %d flows, want %d in namespace/id order", len(got), len(want))
+			}
+			if n := s.RequestCount(kestratest.EndpointSearch); n != 13 {
+				t.Errorf("search requests = %d, want 13", n)
+			}
+		})
+	}
+}
+
+func compareRef(a, b string) int {
+	an, ai, _ := strings.Cut(a, "/")
+	bn, bi, _ := strings.Cut(b, "/")
+	if c := strings.Compare(an, bn); c != 0 {
+		return c
+	}
+	return strings.Compare(ai, bi)
+}
+
+func TestSearchStopsWhenTheConsumerStops(t *testing.T) {
+	s, c := startPair(t, kestratest.Options{}, func(cfg *client.Config) { cfg.Tenant = "main" })
+	for i := range 30 {
+		s.MustAdd(t, flowSrc("company", fmt.Sprintf("f%02d", i)))
+	}
+	n := 0
+	for _, err := range c.SearchFlows(context.Background(), client.SearchQuery{Namespace: "company", PageSize: 10}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; n == 5 {
+			break
+		}
+	}
+	if got := s.RequestCount(kestratest.EndpointSearch); got != 1 {
+		t.Errorf("search requests = %d, want 1", got)
+	}
+}
+
+func TestSearchYieldsTheErrorOnceAndStops(t *testing.T) {
+	_, c := startPair(t, kestratest.Options{Token: "tok"}, func(cfg *client.Config) { cfg.Tenant = "main" })
+	var errs []error
+	for _, err := range c.SearchFlows(context.Background(), client.SearchQuery{}) {
+		errs = append(errs, err)
+	}
+	if len(errs) != 1 || !errors.Is(errs[0], client.ErrUnauthorized) || !strings.Contains(errs[0].Error(), "search") {
+		t.Errorf("errors = %v", errs)
+	}
+}
+
+func TestSearchFiltersByQuery(t *testing.T) {
+	s, c := startPair(t, kestratest.Options{}, nil)
+	s.MustAdd(t, flowSrc("company", "daily-etl"), flowSrc("company", "report"))
+	var got []string
+	for f, err := range c.SearchFlows(context.Background(), client.SearchQuery{Query: "etl"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, f.ID)
+	}
+	if !slices.Equal(got, []string{"daily-etl"}) {
+		t.Errorf("got %v", got)
+	}
+}
