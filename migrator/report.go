@@ -1,0 +1,198 @@
+package migrator
+
+import (
+	"sort"
+	"sync"
+	"time"
+
+	udiff "github.com/aymanbagabas/go-udiff"
+)
+
+// ReportSchemaVersion is the version of the JSON report (docs/cli.md).
+const ReportSchemaVersion = 1
+
+// Report is what plan, apply, rollback, status and fix print.
+type Report struct {
+	SchemaVersion int               `json:"schemaVersion"`
+	Command       string            `json:"command"`
+	RunID         string            `json:"runId"`
+	Server        *string           `json:"server"`
+	Tenant        *string           `json:"tenant"`
+	ServerVersion string            `json:"serverVersion,omitempty"`
+	StartedAt     time.Time         `json:"startedAt"`
+	FinishedAt    time.Time         `json:"finishedAt"`
+	Summary       Summary           `json:"summary"`
+	Namespaces    []NamespaceReport `json:"namespaces"`
+	// Warnings concern the whole run (an old server, an interrupted run).
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Counts has a counter for every status, always present.
+type Counts struct {
+	Flows       int `json:"flows"`
+	UpToDate    int `json:"upToDate"`
+	Pending     int `json:"pending"`
+	Migrated    int `json:"migrated"`
+	Invalid     int `json:"invalid"`
+	Conflict    int `json:"conflict"`
+	Unsupported int `json:"unsupported"`
+	Failed      int `json:"failed"`
+}
+
+// Add counts one flow of status s.
+func (c *Counts) Add(s Status) {
+	c.Flows++
+	*c.field(s)++
+}
+
+// Get returns the counter of status s.
+func (c *Counts) Get(s Status) int { return *c.field(s) }
+
+func (c *Counts) field(s Status) *int {
+	switch s {
+	case StatusUpToDate:
+		return &c.UpToDate
+	case StatusPending:
+		return &c.Pending
+	case StatusMigrated:
+		return &c.Migrated
+	case StatusInvalid:
+		return &c.Invalid
+	case StatusConflict:
+		return &c.Conflict
+	case StatusUnsupported:
+		return &c.Unsupported
+	default:
+		return &c.Failed
+	}
+}
+
+// Map returns the counters by status name (for the state store and metrics).
+func (c Counts) Map() map[string]int {
+	m := make(map[string]int, len(Statuses))
+	for _, s := range Statuses {
+		m[string(s)] = c.Get(s)
+	}
+	return m
+}
+
+// Summary totals a report.
+type Summary struct {
+	Namespaces int `json:"namespaces"`
+	Counts
+	TasksChanged int `json:"tasksChanged"`
+}
+
+// NamespaceReport is one namespace's flows.
+type NamespaceReport struct {
+	Namespace string `json:"namespace"`
+	Counts
+	Items []Item `json:"items"`
+}
+
+// Item is one flow in a report.
+type Item struct {
+	Namespace   string   `json:"namespace"`
+	ID          string   `json:"id"`
+	File        string   `json:"file,omitempty"`
+	Revision    *int     `json:"revision"`
+	NewRevision *int     `json:"newRevision"`
+	Status      Status   `json:"status"`
+	Changes     []Change `json:"changes"`
+	Warnings    []string `json:"warnings"`
+	Reason      *string  `json:"reason"`
+	Diff        string   `json:"diff,omitempty"`
+}
+
+// Recorder collects items from concurrent workers into a Report.
+type Recorder struct {
+	mu     sync.Mutex
+	report Report
+	byNS   map[string][]Item
+}
+
+// NewRecorder starts a report.
+func NewRecorder(command, runID string, now time.Time) *Recorder {
+	return &Recorder{
+		report: Report{SchemaVersion: ReportSchemaVersion, Command: command, RunID: runID, StartedAt: now.UTC()},
+		byNS:   map[string][]Item{},
+	}
+}
+
+// SetServer records where the flows come from.
+func (r *Recorder) SetServer(server, tenant, version string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.report.Server, r.report.Tenant, r.report.ServerVersion = &server, &tenant, version
+}
+
+// Warn adds a run-wide warning.
+func (r *Recorder) Warn(msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.report.Warnings = append(r.report.Warnings, msg)
+}
+
+// Add records one flow.
+func (r *Recorder) Add(it Item) {
+	if it.Changes == nil {
+		it.Changes = []Change{}
+	}
+	if it.Warnings == nil {
+		it.Warnings = []string{}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.byNS[it.Namespace] = append(r.byNS[it.Namespace], it)
+}
+
+// Touch makes a namespace appear even with no flow.
+func (r *Recorder) Touch(ns string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.byNS[ns]; !ok {
+		r.byNS[ns] = nil
+	}
+}
+
+// Finish sorts and totals the report.
+func (r *Recorder) Finish(now time.Time) *Report {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rep := r.report
+	rep.FinishedAt = now.UTC()
+	rep.Summary = Summary{}
+	rep.Namespaces = make([]NamespaceReport, 0, len(r.byNS))
+	for ns, items := range r.byNS {
+		sort.Slice(items, func(i, j int) bool {
+			if items[i].ID != items[j].ID {
+				return items[i].ID < items[j].ID
+			}
+			return items[i].File < items[j].File
+		})
+		nr := NamespaceReport{Namespace: ns, Items: items}
+		if nr.Items == nil {
+			nr.Items = []Item{}
+		}
+		for _, it := range items {
+			nr.Add(it.Status)
+			rep.Summary.Add(it.Status)
+			if it.Status == StatusPending || it.Status == StatusMigrated {
+				rep.Summary.TasksChanged += len(it.Changes)
+			}
+		}
+		rep.Namespaces = append(rep.Namespaces, nr)
+	}
+	sort.Slice(rep.Namespaces, func(i, j int) bool { return rep.Namespaces[i].Namespace < rep.Namespaces[j].Namespace })
+	rep.Summary.Namespaces = len(rep.Namespaces)
+	return &rep
+}
+
+// UnifiedDiff renders old -> new as a unified diff with 3 lines of context,
+// "" when they are equal.
+func UnifiedDiff(name string, old, new []byte) string {
+	if string(old) == string(new) {
+		return ""
+	}
+	return udiff.Unified("a/"+name, "b/"+name, string(old), string(new))
+}
