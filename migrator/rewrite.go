@@ -78,7 +78,9 @@ func NewRewriter(opts Options) *Rewriter {
 // reported failed and the run goes on.
 type InternalError struct{ Panic any }
 
-func (e *InternalError) Error() string { return fmt.Sprintf("internal error in the rewrite: %v", e.Panic) }
+func (e *InternalError) Error() string {
+	return fmt.Sprintf("internal error in the rewrite: %v", e.Panic)
+}
 
 // Rewrite migrates one flow source. It returns an error only when the source
 // cannot be parsed (a *ParseError) or on a bug (*InternalError); every other

@@ -203,7 +203,9 @@ func TestConfigPrecedence(t *testing.T) {
 	status := func(args ...string) string {
 		t.Helper()
 		_, out, _ := execute(t, append([]string{"fix", "-o", "json", "--config", cfg}, append(args, flows)...)...)
-		var rep struct{ Summary struct{ Pending, Unsupported int } }
+		var rep struct {
+			Summary struct{ Pending, Unsupported int }
+		}
 		if err := json.Unmarshal([]byte(out), &rep); err != nil {
 			t.Fatalf("json: %v: %s", err, out)
 		}
