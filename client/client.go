@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/time/rate"
@@ -23,6 +24,8 @@ type Client struct {
 
 	versionMu sync.Mutex
 	version   *string
+
+	noSort atomic.Bool // the server refused search's sort parameter
 }
 
 var tenantPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_-]*$`)

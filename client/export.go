@@ -50,8 +50,12 @@ func (c *Client) ExportNamespace(ctx context.Context, ns string, fn func(Exporte
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
+	query := url.Values{}
+	if ns != "" {
+		query.Set("namespace", ns)
+	}
 	size, err := c.spool(ctx, request{call: call, endpoint: "export", method: http.MethodGet,
-		path: base + "/export/by-query", query: url.Values{"namespace": {ns}}}, f)
+		path: base + "/export/by-query", query: query}, f)
 	if err != nil {
 		return err
 	}

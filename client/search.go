@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"net/http"
@@ -63,22 +64,31 @@ func (c *Client) searchPage(ctx context.Context, q SearchQuery, page, size int) 
 		return searchPage{}, fmt.Errorf("%s: %w", call, err)
 	}
 	// The legacy namespace/q parameters work on every version (1.x maps them
-	// to filters when no filters[...] is sent). Sorting on both columns makes
-	// paging stable (FlowController.searchFlows, PageableUtils "col:dir").
-	query := url.Values{
-		"page": {strconv.Itoa(page)},
-		"size": {strconv.Itoa(size)},
-		"sort": {"namespace:asc", "id:asc"},
-	}
+	// to filters when no filters[...] is sent).
+	query := url.Values{"page": {strconv.Itoa(page)}, "size": {strconv.Itoa(size)}}
 	if q.Namespace != "" {
 		query.Set("namespace", q.Namespace)
 	}
 	if q.Query != "" {
 		query.Set("q", q.Query)
 	}
+	r := request{call: call, endpoint: "search", method: http.MethodGet, path: base + "/search", query: query}
+	sorted := !c.noSort.Load()
+	if sorted {
+		// Sorting on both columns makes paging stable (FlowController.searchFlows
+		// takes sort=col:dir, PageableUtils). Not documented for every version:
+		// a server refusing it is asked again without, for the whole session.
+		query["sort"] = []string{"namespace:asc", "id:asc"}
+	}
 	var res searchPage
-	err = c.getJSON(ctx, request{call: call, endpoint: "search", method: http.MethodGet,
-		path: base + "/search", query: query}, &res)
+	err = c.getJSON(ctx, r, &res)
+	var ae *APIError
+	if sorted && errors.As(err, &ae) && (ae.Status == http.StatusBadRequest || ae.Status == http.StatusUnprocessableEntity) {
+		c.noSort.Store(true)
+		c.cfg.Logger.Warn("server refused sorted search; paging unsorted", "error", err)
+		delete(query, "sort")
+		err = c.getJSON(ctx, r, &res)
+	}
 	return res, err
 }
 

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/kestra-migrator/kestra-migrator/client"
@@ -105,5 +108,33 @@ func TestSearchFiltersByQuery(t *testing.T) {
 	}
 	if !slices.Equal(got, []string{"daily-etl"}) {
 		t.Errorf("got %v", got)
+	}
+}
+
+func TestSearchFallsBackWhenSortIsRefused(t *testing.T) {
+	var sorted, unsorted atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has("sort") {
+			sorted.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte(`{"message":"Invalid sort parameter"}`))
+			return
+		}
+		unsorted.Add(1)
+		w.Write([]byte(`{"results":[{"id":"a","namespace":"n","revision":1}],"total":2}`))
+	}))
+	defer srv.Close()
+	c := newClient(t, client.Config{Server: srv.URL, Tenant: "main"})
+	n := 0
+	for _, err := range c.SearchFlows(context.Background(), client.SearchQuery{PageSize: 1}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	// Page 2 repeats flow a: nothing new, so the iterator stops there.
+	if n != 1 || sorted.Load() != 1 || unsorted.Load() != 2 {
+		t.Errorf("flows %d, sorted requests %d, unsorted %d; want 1, 1, 2", n, sorted.Load(), unsorted.Load())
 	}
 }
