@@ -29,6 +29,14 @@ var benchSource = bytes.Repeat([]byte("    - id: task\n      type: io.kestra.plu
 // with GOMAXPROCS times 1, 2 and 16 goroutines.
 //
 //	go test -run '^$' -bench SaveSnapshot ./store/
+//
+// On a 2-vCPU VM with ext4 (fsync about 0.5 ms), snapshots/s, median of 3:
+//
+//	goroutines   naive   batch-1ms   batch-10ms   leader
+//	1             1970         520           85     1200 (noisy)
+//	2              740        1040          175     2060
+//	4             2270        2230          350     3190
+//	32            2280        9670         2510    11240
 func BenchmarkSaveSnapshot(b *testing.B) {
 	modes := []string{"naive", "batch-1ms", "batch-10ms", "leader"}
 	for _, p := range []int{0, 1, 2, 16} {
