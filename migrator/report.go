@@ -67,6 +67,13 @@ func (c *Counts) field(s Status) *int {
 	}
 }
 
+func (c *Counts) addCounts(o Counts) {
+	c.Flows += o.Flows
+	for _, s := range Statuses {
+		*c.field(s) += o.Get(s)
+	}
+}
+
 // Map returns the counters by status name (for the state store and metrics).
 func (c Counts) Map() map[string]int {
 	m := make(map[string]int, len(Statuses))
@@ -107,8 +114,9 @@ type Item struct {
 // Recorder collects items from concurrent workers into a Report.
 type Recorder struct {
 	mu     sync.Mutex
-	report Report
-	byNS   map[string][]Item
+	report  Report
+	byNS    map[string][]Item
+	counted map[string]Counts // namespaces counted, not itemized (resumed)
 }
 
 // NewRecorder starts a report.
@@ -146,6 +154,20 @@ func (r *Recorder) Add(it Item) {
 	r.byNS[it.Namespace] = append(r.byNS[it.Namespace], it)
 }
 
+// AddNamespace records a namespace finished by an earlier part of the run
+// (resumed): its counts, without items.
+func (r *Recorder) AddNamespace(ns string, c Counts) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.counted == nil {
+		r.counted = map[string]Counts{}
+	}
+	r.counted[ns] = c
+	if _, ok := r.byNS[ns]; !ok {
+		r.byNS[ns] = nil
+	}
+}
+
 // Touch makes a namespace appear even with no flow.
 func (r *Recorder) Touch(ns string) {
 	r.mu.Lock()
@@ -173,6 +195,10 @@ func (r *Recorder) Finish(now time.Time) *Report {
 		nr := NamespaceReport{Namespace: ns, Items: items}
 		if nr.Items == nil {
 			nr.Items = []Item{}
+		}
+		if c, ok := r.counted[ns]; ok {
+			nr.Counts = c
+			rep.Summary.addCounts(c)
 		}
 		for _, it := range items {
 			nr.Add(it.Status)

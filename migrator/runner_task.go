@@ -50,6 +50,10 @@ func (r *RunnerRule) planMapping(d *Document, m *yaml.Node, o Outcome) (Outcome,
 		o.Unsupported = "the task is a flow-style mapping ({...}) that cannot be edited safely"
 		return o, true
 	}
+	if k := duplicateKey(m); k != "" {
+		o.Unsupported = fmt.Sprintf("the key %q appears twice in the task (Kestra keeps the last one): fix it by hand", k)
+		return o, true
+	}
 	p, reason := r.readTask(d, m)
 	if reason != "" {
 		o.Unsupported = reason
@@ -392,4 +396,17 @@ func sortedEntries(es ...*entry) []*entry {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Span.Start < out[j].Span.Start })
 	return out
+}
+
+// duplicateKey returns a key that mapping m holds twice, or "".
+func duplicateKey(m *yaml.Node) string {
+	seen := make(map[string]bool, len(m.Content)/2)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := m.Content[i].Value
+		if seen[k] {
+			return k
+		}
+		seen[k] = true
+	}
+	return ""
 }

@@ -100,3 +100,20 @@ func hasContent(doc string) bool {
 	}
 	return false
 }
+
+// AddRaw stores a flow under ns/id without validating its source: a flow
+// that Kestra's own (lenient) parser accepted but a strict YAML parser
+// refuses, such as one with a duplicate key, where Jackson keeps the last.
+func (s *Server) AddRaw(ns, id, source string) (Flow, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if rec, ok := s.flows[key(ns, id)]; ok && rec.live() {
+		return Flow{}, fmt.Errorf("add raw flow %s/%s: exists", ns, id)
+	}
+	rec := &record{ns: ns, id: id}
+	s.flows[key(ns, id)] = rec
+	s.sorted = append(s.sorted, rec)
+	s.dirty = true
+	s.appendRevision(rec, source, checked{id: id, namespace: ns}, false)
+	return s.toFlow(rec, rec.current()), nil
+}

@@ -1,0 +1,219 @@
+package migrator
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kestra-migrator/kestra-migrator/client"
+	"github.com/kestra-migrator/kestra-migrator/store"
+)
+
+// FlowSource is the Kestra server as the engine uses it (client.Client).
+type FlowSource interface {
+	Server() string
+	ServerVersion(ctx context.Context) (string, error)
+	ResolveTenant(ctx context.Context) (string, error)
+	Namespaces(ctx context.Context) ([]string, error)
+	SearchFlows(ctx context.Context, q client.SearchQuery) iter.Seq2[client.Flow, error]
+	ExportNamespace(ctx context.Context, ns string, fn func(client.ExportedFlow) error) error
+	Flow(ctx context.Context, ns, id string) (*client.Flow, error)
+	FlowRevision(ctx context.Context, ns, id string, rev int) (*client.Flow, error)
+	Revisions(ctx context.Context, ns, id string) ([]client.Flow, error)
+	Validate(ctx context.Context, sources [][]byte) ([]client.Validation, error)
+	UpdateFlow(ctx context.Context, ns, id string, source []byte) (*client.Flow, error)
+}
+
+// StateStore is the state file as the engine uses it (store.Store).
+type StateStore interface {
+	CreateRun(r store.Run) error
+	FinishRun(id string, finishedAt time.Time, status string, counters map[string]int, errMsg string) error
+	Run(id string) (store.Run, error)
+	Runs(limit int) ([]store.Run, error)
+	SaveSnapshot(snap store.Snapshot) error
+	MarkSnapshot(runID, ns, id string, state store.SnapshotState, newRevision int, by string) error
+	Snapshots(f store.SnapshotFilter) ([]store.Snapshot, error)
+	PutFlowStates(states []store.FlowState) error
+	FlowStates(ns string) (map[string]store.FlowState, error)
+	PutProgress(p store.NamespaceProgress) error
+	Progress(ns string) (store.NamespaceProgress, error)
+}
+
+// Observer is told about the engine's progress (progress bars, metrics).
+type Observer interface {
+	NamespacesFound(n int)
+	FlowDone(ns string, s Status)
+	NamespaceDone(ns string, c Counts)
+}
+
+// Engine drives scan -> rewrite -> validate -> snapshot -> write -> record,
+// per namespace, streamed.
+type Engine struct {
+	Source      FlowSource
+	Store       StateStore // required to apply; plan uses it only when set (daemon)
+	Rewriter    *Rewriter
+	Log         *slog.Logger
+	Observer    Observer
+	Concurrency int  // flows in flight at once
+	Validate    bool // validate rewritten sources through the server
+	Diff        bool // attach unified diffs to report items
+	// Incremental skips flows whose revision matches the state file's record
+	// of an earlier pass (the daemon): a quiet fleet costs a search per namespace.
+	Incremental bool
+	// ProcessType and DockerType are the rewrite's targets: apply refuses an
+	// old server whose task runner types have other names.
+	ProcessType, DockerType string
+	Now                     func() time.Time
+}
+
+// Mode says whether a run writes.
+type Mode string
+
+// Run modes.
+const (
+	ModePlan  Mode = "plan"
+	ModeApply Mode = "apply"
+)
+
+// RunOptions select what one run does.
+type RunOptions struct {
+	Mode      Mode
+	Selection Selection
+	// Resume continues an interrupted apply run of the same selection,
+	// skipping the namespaces it finished. Default on for apply.
+	Resume bool
+}
+
+// ErrOldServer refuses to apply against a server without taskRunner types.
+var ErrOldServer = errors.New("server too old")
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+func (e *Engine) log() *slog.Logger {
+	if e.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return e.Log
+}
+
+// sourceHash identifies a flow source in the state file.
+func sourceHash(src []byte) string {
+	sum := sha256.Sum256(src)
+	return hex.EncodeToString(sum[:16])
+}
+
+// Selection chooses flows: namespaces (with their children), single flows,
+// exclusions, or everything.
+type Selection struct {
+	All        bool
+	Namespaces []string
+	Flows      []string // "namespace/id"
+	Exclude    []string
+}
+
+// Empty reports a selection that names nothing.
+func (s Selection) Empty() bool { return !s.All && len(s.Namespaces) == 0 && len(s.Flows) == 0 }
+
+// Validate checks the selectors' syntax.
+func (s Selection) Validate() error {
+	for _, f := range s.Flows {
+		ns, id, ok := strings.Cut(f, "/")
+		if !ok || ns == "" || id == "" || strings.Contains(id, "/") {
+			return fmt.Errorf("--flow %q: want NAMESPACE/ID", f)
+		}
+	}
+	for _, ns := range append(append([]string{}, s.Namespaces...), s.Exclude...) {
+		if ns == "" || strings.ContainsAny(ns, "/ ") {
+			return fmt.Errorf("namespace %q is not a namespace", ns)
+		}
+	}
+	return nil
+}
+
+// Strings describes the selection for the state file.
+func (s Selection) Strings() []string {
+	var out []string
+	if s.All {
+		out = append(out, "--all")
+	}
+	for _, n := range s.Namespaces {
+		out = append(out, "--namespace="+n)
+	}
+	for _, f := range s.Flows {
+		out = append(out, "--flow="+f)
+	}
+	for _, x := range s.Exclude {
+		out = append(out, "--exclude-namespace="+x)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// under reports whether ns is prefix or one of its children.
+func under(ns, prefix string) bool {
+	return ns == prefix || strings.HasPrefix(ns, prefix+".")
+}
+
+// scope is the resolved selection: which namespaces, and in each, either
+// every flow or only some ids.
+type scope struct {
+	namespaces []string
+	only       map[string]map[string]bool // namespace -> ids, for namespaces selected by --flow alone
+}
+
+// resolve turns a selection into namespaces, from the server's list.
+func (s Selection) resolve(serverNamespaces []string) scope {
+	sc := scope{only: map[string]map[string]bool{}}
+	flows := map[string]map[string]bool{}
+	for _, f := range s.Flows {
+		ns, id, _ := strings.Cut(f, "/")
+		if flows[ns] == nil {
+			flows[ns] = map[string]bool{}
+		}
+		flows[ns][id] = true
+	}
+	for _, ns := range serverNamespaces {
+		if s.excluded(ns) {
+			continue
+		}
+		switch {
+		case s.All || s.coversNamespace(ns):
+			sc.namespaces = append(sc.namespaces, ns)
+		case flows[ns] != nil:
+			sc.namespaces = append(sc.namespaces, ns)
+			sc.only[ns] = flows[ns]
+		}
+	}
+	sort.Strings(sc.namespaces)
+	return sc
+}
+
+func (s Selection) coversNamespace(ns string) bool {
+	for _, p := range s.Namespaces {
+		if under(ns, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s Selection) excluded(ns string) bool {
+	for _, p := range s.Exclude {
+		if under(ns, p) {
+			return true
+		}
+	}
+	return false
+}

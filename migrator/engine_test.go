@@ -1,0 +1,220 @@
+package migrator_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kestra-migrator/kestra-migrator/client"
+	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
+	"github.com/kestra-migrator/kestra-migrator/migrator"
+	"github.com/kestra-migrator/kestra-migrator/migrator/fleettest"
+	"github.com/kestra-migrator/kestra-migrator/store"
+)
+
+// fleet is a fake Kestra seeded with generated flows, a client and a state file.
+type fleet struct {
+	srv   *kestratest.Server
+	cli   *client.Client
+	st    *store.Store
+	flows []fleettest.Flow
+}
+
+func newFleet(t testing.TB, flows []fleettest.Flow, opts kestratest.Options) *fleet {
+	t.Helper()
+	srv := kestratest.Start(t, opts)
+	if err := fleettest.Seed(srv, flows); err != nil {
+		t.Fatal(err)
+	}
+	cli, err := client.New(client.Config{Server: srv.URL(), Username: opts.Username, Password: opts.Password,
+		Token: opts.Token, Retries: 8, RetryWaitMin: time.Millisecond, RetryWaitMax: 20 * time.Millisecond, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(filepath.Join(t.TempDir(), "state.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return &fleet{srv: srv, cli: cli, st: st, flows: flows}
+}
+
+func (f *fleet) engine() *migrator.Engine {
+	return &migrator.Engine{Source: f.cli, Store: f.st, Rewriter: migrator.NewRewriter(migrator.Options{}),
+		Concurrency: 4, Validate: true}
+}
+
+func (f *fleet) run(t testing.TB, mode migrator.Mode) *migrator.Report {
+	t.Helper()
+	rep, err := f.engine().Run(context.Background(), migrator.RunOptions{Mode: mode, Selection: migrator.Selection{All: true}, Resume: true})
+	if err != nil {
+		t.Fatalf("%s: %v", mode, err)
+	}
+	return rep
+}
+
+// expected counts per namespace and status, from how the flows were built.
+func (f *fleet) expected() map[string]map[string]int {
+	want := map[string]map[string]int{}
+	for _, fl := range f.flows {
+		if want[fl.Namespace] == nil {
+			want[fl.Namespace] = map[string]int{}
+		}
+		want[fl.Namespace][fl.Expect]++
+	}
+	return want
+}
+
+func countsOf(rep *migrator.Report) map[string]map[string]int {
+	got := map[string]map[string]int{}
+	for _, ns := range rep.Namespaces {
+		got[ns.Namespace] = map[string]int{}
+		for _, s := range migrator.Statuses {
+			if n := ns.Get(s); n > 0 {
+				got[ns.Namespace][string(s)] = n
+			}
+		}
+	}
+	return got
+}
+
+func TestPlanCountsPerNamespaceAndNeverWrites(t *testing.T) {
+	f := newFleet(t, fleettest.Generate(300, 12, 0.4, true), kestratest.Options{})
+	rep := f.run(t, migrator.ModePlan)
+	if f.srv.Writes() != 0 {
+		t.Fatalf("plan made %d write calls", f.srv.Writes())
+	}
+	want, got := f.expected(), countsOf(rep)
+	if fmt.Sprint(want) != fmt.Sprint(got) {
+		t.Errorf("plan counts per namespace:\n got %v\nwant %v", got, want)
+	}
+	if rep.Summary.Namespaces != 12 || rep.Summary.Flows != 300 {
+		t.Errorf("summary %+v", rep.Summary)
+	}
+	for _, ns := range rep.Namespaces {
+		for _, it := range ns.Items {
+			if (it.Status == migrator.StatusInvalid || it.Status == migrator.StatusFailed || it.Status == migrator.StatusUnsupported) && it.Reason == nil {
+				t.Errorf("%s/%s %s without a reason", it.Namespace, it.ID, it.Status)
+			}
+		}
+	}
+}
+
+func TestApplyMigratesOnceThenRollbackRestoresEveryByte(t *testing.T) {
+	f := newFleet(t, fleettest.Generate(240, 10, 0.5, true), kestratest.Options{})
+	rep := f.run(t, migrator.ModeApply)
+	pending := 0
+	for _, fl := range f.flows {
+		cur, _ := f.srv.Flow(fl.Namespace, fl.ID)
+		revs := len(f.srv.Revisions(fl.Namespace, fl.ID))
+		switch {
+		case fl.Pending():
+			pending++
+			if revs != 2 || strings.Contains(cur.Source, "runner: ") && !strings.Contains(cur.Source, "taskRunner") {
+				t.Errorf("%s/%s: %d revisions after apply, source:\n%s", fl.Namespace, fl.ID, revs, cur.Source)
+			}
+			if _, err := f.st.Snapshot(rep.RunID, fl.Namespace, fl.ID); err != nil {
+				t.Errorf("%s/%s: no snapshot: %v", fl.Namespace, fl.ID, err)
+			}
+		default:
+			if revs != 1 || cur.Source != fl.Source {
+				t.Errorf("%s/%s (%s) changed: %d revisions", fl.Namespace, fl.ID, fl.Expect, revs)
+			}
+		}
+	}
+	if rep.Summary.Migrated != pending {
+		t.Errorf("migrated %d, want %d", rep.Summary.Migrated, pending)
+	}
+	writes := f.srv.Writes()
+	again := f.run(t, migrator.ModeApply)
+	if f.srv.Writes() != writes || again.Summary.Migrated != 0 {
+		t.Errorf("second apply wrote %d times, migrated %d", f.srv.Writes()-writes, again.Summary.Migrated)
+	}
+	rb, err := f.engine().Rollback(context.Background(), migrator.RollbackOptions{RunID: rep.RunID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rb.Summary.Migrated != pending || rb.Summary.Conflict+rb.Summary.Failed != 0 {
+		t.Errorf("rollback summary %+v, want %d restored", rb.Summary, pending)
+	}
+	for _, fl := range f.flows {
+		if cur, _ := f.srv.Flow(fl.Namespace, fl.ID); cur.Source != fl.Source {
+			t.Errorf("%s/%s not restored byte for byte", fl.Namespace, fl.ID)
+		}
+	}
+}
+
+func TestValidationRejectsMigratedFlow(t *testing.T) {
+	flows := []fleettest.Flow{fleettest.Make("company.a", "bad", fleettest.Invalid), fleettest.Make("company.a", "good", fleettest.Process)}
+	f := newFleet(t, flows, kestratest.Options{})
+	rep := f.run(t, migrator.ModeApply)
+	items := map[string]migrator.Item{}
+	for _, it := range rep.Namespaces[0].Items {
+		items[it.ID] = it
+	}
+	if it := items["bad"]; it.Status != migrator.StatusInvalid || it.Reason == nil || !strings.Contains(*it.Reason, fleettest.InvalidMarker) {
+		t.Errorf("bad: %s %v", it.Status, it.Reason)
+	}
+	if n := len(f.srv.Revisions("company.a", "bad")); n != 1 {
+		t.Errorf("the invalid flow was written (%d revisions)", n)
+	}
+	if items["good"].Status != migrator.StatusMigrated {
+		t.Errorf("good: %s", items["good"].Status)
+	}
+}
+
+func TestConcurrentEditorNeverLosesAnEdit(t *testing.T) {
+	f := newFleet(t, fleettest.Generate(200, 8, 0.5, false), kestratest.Options{})
+	f.srv.SetEditor(kestratest.Editor{Rate: 0.3, Seed: 7})
+	rep := f.run(t, migrator.ModeApply)
+	f.srv.SetEditor(kestratest.Editor{})
+	edits := f.srv.EditedFlows()
+	if len(edits) == 0 || rep.Summary.Conflict == 0 {
+		t.Fatalf("the editor made %d edits, %d conflicts: the test proves nothing", len(edits), rep.Summary.Conflict)
+	}
+	assertEditsKept(t, f.srv, edits)
+	// a later pass migrates the edited flows from their edited revision
+	f.run(t, migrator.ModeApply)
+	assertEditsKept(t, f.srv, edits)
+	for _, fl := range f.flows {
+		if cur, _ := f.srv.Flow(fl.Namespace, fl.ID); fl.Pending() && !strings.Contains(cur.Source, "taskRunner") {
+			t.Errorf("%s/%s not migrated after the second pass", fl.Namespace, fl.ID)
+		}
+	}
+}
+
+// assertEditsKept: every human edit's marker is still in the current source.
+func assertEditsKept(t *testing.T, srv *kestratest.Server, edits []kestratest.Edit) {
+	t.Helper()
+	for _, e := range edits {
+		revs := srv.Revisions(e.Namespace, e.ID)
+		var edited string
+		for _, r := range revs {
+			if r.Revision == e.Revision {
+				edited = r.Source
+			}
+		}
+		marker := edited[strings.LastIndex(edited, "# edited by a human"):]
+		if cur, _ := srv.Flow(e.Namespace, e.ID); !strings.Contains(cur.Source, strings.TrimSpace(marker)) {
+			t.Errorf("%s/%s: the edit of revision %d was lost; now:\n%s", e.Namespace, e.ID, e.Revision, cur.Source)
+		}
+	}
+}
+
+func TestApplyCompletesUnderFaults(t *testing.T) {
+	f := newFleet(t, fleettest.Generate(150, 6, 0.4, false), kestratest.Options{})
+	f.srv.SetFaults(kestratest.Faults{Rate503: 0.1, Every429: 25, RetryAfter: time.Millisecond, DropRate: 0.05, Seed: 3})
+	rep := f.run(t, migrator.ModeApply)
+	f.srv.SetFaults(kestratest.Faults{})
+	if rep.Summary.Failed != 0 || rep.Summary.Conflict != 0 {
+		t.Fatalf("faults made flows fail: %+v", rep.Summary)
+	}
+	for _, fl := range f.flows {
+		if n := len(f.srv.Revisions(fl.Namespace, fl.ID)); fl.Pending() && n != 2 {
+			t.Errorf("%s/%s: %d revisions, want 2", fl.Namespace, fl.ID, n)
+		}
+	}
+}

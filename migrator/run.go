@@ -1,0 +1,171 @@
+package migrator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/kestra-migrator/kestra-migrator/store"
+)
+
+// run is one plan or apply over a selection.
+type run struct {
+	e      *Engine
+	opts   RunOptions
+	id     string
+	rec    *Recorder
+	slots  chan struct{} // flows in flight
+	states []store.FlowState
+	mu     sync.Mutex
+}
+
+// Run executes a plan or apply run and returns its report. The error is
+// for what stopped the run (server unreachable, state file, cancellation);
+// per-flow problems are statuses in the report.
+func (e *Engine) Run(ctx context.Context, opts RunOptions) (*Report, error) {
+	if e.Concurrency < 1 {
+		e.Concurrency = 1
+	}
+	if opts.Mode == ModeApply && e.Store == nil {
+		return nil, errors.New("apply needs a state file")
+	}
+	r := &run{e: e, opts: opts, slots: make(chan struct{}, e.Concurrency)}
+	tenant, err := e.Source.ResolveTenant(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", e.Source.Server(), err)
+	}
+	version, err := e.Source.ServerVersion(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read the server version: %w", err)
+	}
+	if err := r.start(version, tenant); err != nil {
+		return nil, err
+	}
+	rep, err := r.execute(ctx)
+	r.finish(rep, err)
+	return rep, err
+}
+
+// start checks the server, opens (or resumes) the run and records it.
+func (r *run) start(version, tenant string) error {
+	e := r.e
+	now := e.now()
+	warn, refuse := checkServerVersion(version, e.ProcessType, e.DockerType)
+	if r.opts.Mode == ModeApply && refuse {
+		return fmt.Errorf("%w: %s", ErrOldServer, warn)
+	}
+	r.id = store.NewRunID(now)
+	if r.opts.Mode == ModeApply && r.opts.Resume {
+		if prev, ok := r.resumable(); ok {
+			r.id = prev.ID
+		}
+	}
+	r.rec = NewRecorder(string(r.opts.Mode), r.id, now)
+	r.rec.SetServer(e.Source.Server(), tenant, version)
+	if warn != "" {
+		r.rec.Warn(warn)
+	}
+	if e.Store == nil || r.opts.Mode != ModeApply {
+		return nil
+	}
+	if _, err := e.Store.Run(r.id); err == nil {
+		r.rec.Warn(fmt.Sprintf("resuming interrupted run %s", r.id))
+		return nil
+	}
+	return e.Store.CreateRun(store.Run{ID: r.id, Command: string(r.opts.Mode), Selection: r.opts.Selection.Strings(),
+		Server: e.Source.Server(), Tenant: tenant, StartedAt: now, Status: store.RunRunning})
+}
+
+// resumable finds the newest apply run of the same selection and server that
+// did not finish (interrupted, or still "running" after a crash: the caller
+// holds the state file's lock, so no live process owns it).
+func (r *run) resumable() (store.Run, bool) {
+	runs, err := r.e.Store.Runs(20)
+	if err != nil {
+		return store.Run{}, false
+	}
+	sel := r.opts.Selection.Strings()
+	for _, prev := range runs {
+		if prev.Command != string(ModeApply) || prev.Server != r.e.Source.Server() || !slices.Equal(prev.Selection, sel) {
+			continue
+		}
+		if prev.Status == store.RunRunning || prev.Status == store.RunInterrupted {
+			return prev, true
+		}
+		return store.Run{}, false // the newest matching run finished: start afresh
+	}
+	return store.Run{}, false
+}
+
+// finish closes the run in the state file.
+func (r *run) finish(rep *Report, runErr error) {
+	e := r.e
+	if rep != nil {
+		*rep = *r.rec.Finish(e.now())
+	}
+	if e.Store == nil || r.opts.Mode != ModeApply || r.id == "" {
+		return
+	}
+	status, msg := store.RunDone, ""
+	switch {
+	case errors.Is(runErr, context.Canceled):
+		status, msg = store.RunInterrupted, "interrupted"
+	case runErr != nil:
+		status, msg = store.RunFailed, runErr.Error()
+	}
+	var counters map[string]int
+	if rep != nil {
+		counters = rep.Summary.Counts.Map()
+	}
+	if err := e.Store.FinishRun(r.id, e.now(), status, counters, msg); err != nil {
+		e.log().Error("record the end of the run", "run", r.id, "err", err)
+	}
+}
+
+// execute scans every selected namespace, up to Concurrency at a time.
+func (r *run) execute(ctx context.Context) (*Report, error) {
+	e := r.e
+	all, err := e.Source.Namespaces(ctx)
+	if err != nil {
+		return &Report{}, fmt.Errorf("list namespaces: %w", err)
+	}
+	sc := r.opts.Selection.resolve(all)
+	if e.Observer != nil {
+		e.Observer.NamespacesFound(len(sc.namespaces))
+	}
+	if r.opts.Mode == ModeApply {
+		if err := r.reconcile(ctx, sc); err != nil {
+			return &Report{}, err
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(sc.namespaces))
+	nsSlots := make(chan struct{}, e.Concurrency)
+	for _, ns := range sc.namespaces {
+		if ctx.Err() != nil {
+			break
+		}
+		nsSlots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-nsSlots; wg.Done() }()
+			if err := r.namespace(ctx, ns, sc.only[ns]); err != nil {
+				errs <- fmt.Errorf("namespace %s: %w", ns, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	var first error
+	for err := range errs {
+		if first == nil || errors.Is(first, context.Canceled) {
+			first = err
+		}
+	}
+	if first == nil {
+		first = ctx.Err()
+	}
+	return &Report{}, first
+}

@@ -1,0 +1,303 @@
+package migrator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/kestra-migrator/kestra-migrator/client"
+	"github.com/kestra-migrator/kestra-migrator/store"
+)
+
+// validateBatch is how many rewritten flows are validated (then written) at once.
+const validateBatch = 50
+
+// fetchAloneMax: with this many changed flows or fewer, an incremental pass
+// reads them one by one instead of exporting the namespace.
+const fetchAloneMax = 4
+
+// flow is one flow on its way through the pipeline.
+type flow struct {
+	ns, id   string
+	revision int // from the search; 0 when unknown
+	source   []byte
+	result   Result
+}
+
+// nsScan is one namespace's pass.
+type nsScan struct {
+	r      *run
+	ns     string
+	only   map[string]bool // nil: every flow
+	revs   map[string]int  // id -> revision, from the search
+	states map[string]store.FlowState
+	batch  []*flow
+	counts Counts
+	newSt  []store.FlowState
+	mu     sync.Mutex
+	err    error // the first error that stops the namespace
+}
+
+// namespace runs the pipeline over one namespace.
+func (r *run) namespace(ctx context.Context, ns string, only map[string]bool) error {
+	e := r.e
+	if r.opts.Mode == ModeApply {
+		if p, err := e.Store.Progress(ns); err == nil && p.RunID == r.id && p.Complete {
+			r.rec.AddNamespace(ns, countsFromMap(p.Counts)) // finished before the interruption
+			e.observeNamespace(ns, countsFromMap(p.Counts))
+			return nil
+		}
+	}
+	s := &nsScan{r: r, ns: ns, only: only}
+	r.rec.Touch(ns)
+	if err := s.listRevisions(ctx); err != nil {
+		return err
+	}
+	if e.Incremental && e.Store != nil {
+		states, err := e.Store.FlowStates(ns)
+		if err != nil {
+			return fmt.Errorf("read flow states: %w", err)
+		}
+		s.states = states
+	}
+	err := s.scan(ctx)
+	if err == nil {
+		err = s.flush(ctx)
+	}
+	if serr := s.record(err == nil); serr != nil && err == nil {
+		err = serr
+	}
+	e.observeNamespace(ns, s.counts)
+	return err
+}
+
+// listRevisions pages through the search for this namespace's flows.
+func (s *nsScan) listRevisions(ctx context.Context) error {
+	s.revs = map[string]int{}
+	for f, err := range s.r.e.Source.SearchFlows(ctx, client.SearchQuery{Namespace: s.ns}) {
+		if err != nil {
+			return fmt.Errorf("search flows: %w", err)
+		}
+		if f.Namespace == s.ns && s.wanted(f.ID) { // the search also returns child namespaces
+			s.revs[f.ID] = f.Revision
+		}
+	}
+	return nil
+}
+
+func (s *nsScan) wanted(id string) bool { return s.only == nil || s.only[id] }
+
+// scan decides which flows need their source, then reads them: unchanged
+// flows (incremental) are answered from the state file, a few changed ones
+// are read one by one, else the namespace is exported in one request.
+func (s *nsScan) scan(ctx context.Context) error {
+	changed := map[string]bool{}
+	for id, rev := range s.revs {
+		if st, ok := s.states[id]; ok && st.Revision == rev && reusable(st.Status, s.r.opts.Mode) {
+			s.reuse(st)
+			continue
+		}
+		changed[id] = true
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	if s.r.e.Incremental && len(changed) <= fetchAloneMax || s.only != nil && len(changed) <= fetchAloneMax {
+		return s.fetchEach(ctx, changed)
+	}
+	seen := map[string]bool{}
+	err := s.r.e.Source.ExportNamespace(ctx, s.ns, func(x client.ExportedFlow) error {
+		if x.Err != nil {
+			id := x.ID
+			if id == "" {
+				id = s.entryID(x.Entry)
+			}
+			if x.Namespace == s.ns || x.Namespace == "" && id != "" {
+				seen[id] = true
+				s.fail(s.ns, id, s.revs[id], fmt.Sprintf("export entry %q: %v", x.Entry, x.Err))
+			}
+			return nil
+		}
+		if x.Namespace != s.ns || !changed[x.ID] && !s.newFlow(x.ID) {
+			return nil
+		}
+		seen[x.ID] = true
+		return s.process(ctx, &flow{ns: s.ns, id: x.ID, revision: s.revs[x.ID], source: x.Source})
+	})
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	missing := map[string]bool{}
+	for id := range changed {
+		if !seen[id] {
+			missing[id] = true // created or renamed during the export: read it alone
+		}
+	}
+	return s.fetchEach(ctx, missing)
+}
+
+// entryID maps an export entry's name ({ns}-{id}.yml, or {ns}.{id}.yml
+// before 1.0) back to a listed flow of this namespace, or "".
+func (s *nsScan) entryID(entry string) string {
+	name := strings.TrimSuffix(strings.TrimSuffix(entry, ".yml"), ".yaml")
+	for id := range s.revs {
+		if name == s.ns+"-"+id || name == s.ns+"."+id {
+			return id
+		}
+	}
+	return ""
+}
+
+// newFlow: a flow the search did not list (created since) is scanned too,
+// unless only some flows are selected.
+func (s *nsScan) newFlow(id string) bool {
+	_, listed := s.revs[id]
+	return !listed && s.wanted(id)
+}
+
+// fetchEach reads flows one by one.
+func (s *nsScan) fetchEach(ctx context.Context, ids map[string]bool) error {
+	for id := range ids {
+		f, err := s.r.e.Source.Flow(ctx, s.ns, id)
+		switch {
+		case errors.Is(err, client.ErrNotFound):
+			continue // deleted since the search
+		case err != nil:
+			return fmt.Errorf("read %s/%s: %w", s.ns, id, err)
+		}
+		if err := s.process(ctx, &flow{ns: s.ns, id: id, revision: f.Revision, source: []byte(f.Source)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reusable: an earlier pass's verdict still holds for the same revision.
+func reusable(status string, mode Mode) bool {
+	switch Status(status) {
+	case StatusUpToDate, StatusMigrated, StatusUnsupported, StatusInvalid:
+		return true
+	case StatusPending:
+		return mode == ModePlan
+	}
+	return false
+}
+
+// reuse reports a flow from the state file without reading it.
+func (s *nsScan) reuse(st store.FlowState) {
+	status := Status(st.Status)
+	if status == StatusMigrated {
+		status = StatusUpToDate // written by an earlier pass, unchanged since
+	}
+	it := Item{Namespace: s.ns, ID: st.ID, Revision: intPtr(st.Revision), Status: status}
+	if st.Reason != "" {
+		it.Reason = strPtr(st.Reason)
+	}
+	s.add(it, nil)
+}
+
+// process rewrites one flow and routes it by status.
+func (s *nsScan) process(ctx context.Context, f *flow) error {
+	res, err := s.r.e.Rewriter.Rewrite(f.source)
+	if err != nil {
+		s.fail(f.ns, f.id, f.revision, fmt.Sprintf("cannot rewrite: %v", err))
+		return nil
+	}
+	f.result = res
+	switch res.Status {
+	case StatusPending:
+		s.batch = append(s.batch, f)
+		if len(s.batch) >= validateBatch {
+			return s.flush(ctx)
+		}
+		return nil
+	default:
+		it := s.item(f, res.Status)
+		if res.Status == StatusUnsupported && res.Proposed != nil && s.r.e.Diff {
+			it.Diff = UnifiedDiff(f.ns+"/"+f.id+".yml", f.source, res.Proposed)
+		}
+		s.add(it, &store.FlowState{Revision: f.revision, SourceHash: sourceHash(f.source)})
+		return nil
+	}
+}
+
+// item builds a report item for a rewritten flow.
+func (s *nsScan) item(f *flow, status Status) Item {
+	it := resultItem(Item{Namespace: f.ns, ID: f.id}, f.result)
+	it.Status = status
+	if f.revision > 0 {
+		it.Revision = intPtr(f.revision)
+	}
+	return it
+}
+
+// fail records a flow that could not be handled.
+func (s *nsScan) fail(ns, id string, rev int, reason string) {
+	if ns == "" {
+		ns = s.ns
+	}
+	it := Item{Namespace: ns, ID: id, Status: StatusFailed, Reason: strPtr(reason)}
+	if rev > 0 {
+		it.Revision = intPtr(rev)
+	}
+	s.r.e.log().Warn("flow failed", "flow", ns+"/"+id, "reason", reason)
+	s.add(it, nil)
+}
+
+// add records an item, and the flow's state when st is given (the item's
+// status and reason are filled in).
+func (s *nsScan) add(it Item, st *store.FlowState) {
+	s.r.rec.Add(it)
+	s.mu.Lock()
+	s.counts.Add(it.Status)
+	if st != nil && it.ID != "" {
+		st.Namespace, st.ID, st.Status, st.RunID = it.Namespace, it.ID, string(it.Status), s.r.id
+		if it.Reason != nil {
+			st.Reason = *it.Reason
+		}
+		s.newSt = append(s.newSt, *st)
+	}
+	s.mu.Unlock()
+	if o := s.r.e.Observer; o != nil {
+		o.FlowDone(it.Namespace, it.Status)
+	}
+}
+
+// record saves the namespace's flow states and progress.
+func (s *nsScan) record(complete bool) error {
+	e := s.r.e
+	if e.Store == nil || (s.r.opts.Mode != ModeApply && !e.Incremental) {
+		return nil
+	}
+	if len(s.newSt) > 0 {
+		now := e.now()
+		for i := range s.newSt {
+			s.newSt[i].UpdatedAt = now
+		}
+		if err := e.Store.PutFlowStates(s.newSt); err != nil {
+			return fmt.Errorf("record flow states: %w", err)
+		}
+	}
+	return e.Store.PutProgress(store.NamespaceProgress{Namespace: s.ns, Counts: s.counts.Map(),
+		LastScan: e.now(), Complete: complete, RunID: s.r.id})
+}
+
+func (e *Engine) observeNamespace(ns string, c Counts) {
+	if e.Observer != nil {
+		e.Observer.NamespaceDone(ns, c)
+	}
+}
+
+func countsFromMap(m map[string]int) Counts {
+	var c Counts
+	for _, st := range Statuses {
+		*c.field(st) = m[string(st)]
+		c.Flows += m[string(st)]
+	}
+	return c
+}
+
+func intPtr(i int) *int       { return &i }
+func strPtr(s string) *string { return &s }
