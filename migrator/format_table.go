@@ -7,6 +7,8 @@ import (
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
 type tableFormat struct{}
@@ -48,6 +50,11 @@ func (tableFormat) Format(w io.Writer, r *Report) error {
 			return err
 		}
 	}
+	if len(r.Runs) > 0 {
+		if err := RunsTable(w, r.Runs); err != nil {
+			return err
+		}
+	}
 	for _, warn := range r.Warnings {
 		if _, err := fmt.Fprintf(w, "warning: %s\n", warn); err != nil {
 			return err
@@ -66,4 +73,42 @@ func countsRow(name string, c Counts) []any {
 
 func newTable(w io.Writer) *tablewriter.Table {
 	return tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithFooterAutoFormat(tw.Off))
+}
+
+// RunsTable lists runs, newest first.
+func RunsTable(w io.Writer, runs []RunSummary) error {
+	t := newTable(w)
+	t.Header("run", "command", "status", "started", "finished", "flows", "migrated", "problems")
+	for _, r := range runs {
+		finished := ""
+		if r.FinishedAt != nil {
+			finished = r.FinishedAt.Format("2006-01-02 15:04:05")
+		}
+		problems := r.Counters["invalid"] + r.Counters["conflict"] + r.Counters["unsupported"] + r.Counters["failed"]
+		flows := 0
+		for _, n := range r.Counters {
+			flows += n
+		}
+		if err := t.Append(r.ID, r.Command, r.Status, r.StartedAt.Format("2006-01-02 15:04:05"), finished,
+			strconv.Itoa(flows), strconv.Itoa(r.Counters["migrated"]), strconv.Itoa(problems)); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
+
+// SnapshotsTable lists snapshots.
+func SnapshotsTable(w io.Writer, snaps []store.Snapshot) error {
+	t := newTable(w)
+	t.Header("run", "flow", "revision", "new revision", "state", "rolled back by")
+	for _, s := range snaps {
+		newRev := ""
+		if s.NewRevision > 0 {
+			newRev = strconv.Itoa(s.NewRevision)
+		}
+		if err := t.Append(s.RunID, s.Namespace+"/"+s.FlowID, strconv.Itoa(s.Revision), newRev, string(s.State), s.RolledBackBy); err != nil {
+			return err
+		}
+	}
+	return t.Render()
 }

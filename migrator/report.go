@@ -25,6 +25,8 @@ type Report struct {
 	Namespaces    []NamespaceReport `json:"namespaces"`
 	// Warnings concern the whole run (an old server, an interrupted run).
 	Warnings []string `json:"warnings,omitempty"`
+	// Runs lists the last runs (status only).
+	Runs []RunSummary `json:"runs,omitempty"`
 }
 
 // Counts has a counter for every status, always present.
@@ -113,7 +115,7 @@ type Item struct {
 
 // Recorder collects items from concurrent workers into a Report.
 type Recorder struct {
-	mu     sync.Mutex
+	mu      sync.Mutex
 	report  Report
 	byNS    map[string][]Item
 	counted map[string]Counts // namespaces counted, not itemized (resumed)

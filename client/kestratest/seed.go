@@ -117,3 +117,26 @@ func (s *Server) AddRaw(ns, id, source string) (Flow, error) {
 	s.appendRevision(rec, source, checked{id: id, namespace: ns}, false)
 	return s.toFlow(rec, rec.current()), nil
 }
+
+// SeedFS is SeedDir over a file system (an embed.FS, say), from root.
+func (s *Server) SeedFS(fsys fs.FS, root string) error {
+	return fs.WalkDir(fsys, root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		ext := strings.ToLower(filepath.Ext(path))
+		if d.IsDir() || (ext != ".yml" && ext != ".yaml") {
+			return nil
+		}
+		b, err := fs.ReadFile(fsys, path)
+		if err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		for i, doc := range SplitDocuments(string(b)) {
+			if _, err := s.AddFlow(doc); err != nil {
+				return fmt.Errorf("seed %s document %d: %w", path, i+1, err)
+			}
+		}
+		return nil
+	})
+}

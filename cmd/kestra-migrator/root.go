@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -26,6 +27,8 @@ type app struct {
 	cfg            settings
 	log            *slog.Logger
 }
+
+func (a *app) now() time.Time { return time.Now() }
 
 func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 	a := &app{stdout: stdout, stderr: stderr}
@@ -45,7 +48,8 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	addGlobalFlags(root.PersistentFlags())
-	root.AddCommand(newVersionCommand(), newFixCommand(a))
+	root.AddCommand(newPlanCommand(a), newApplyCommand(a), newRollbackCommand(a), newStatusCommand(a),
+		newRunsCommand(a), newSnapshotsCommand(a), newFixCommand(a), newDemoCommand(a), newVersionCommand())
 	return root
 }
 
