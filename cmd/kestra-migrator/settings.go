@@ -84,12 +84,16 @@ func (s settings) rewriter() *migrator.Rewriter {
 
 // clientConfig maps the settings to the REST client's.
 func (s settings) clientConfig(log *slog.Logger, userAgent string) client.Config {
+	retries := s.Retries
+	if retries == 0 {
+		retries = -1 // the client reads 0 as its default; here 0 means none
+	}
 	return client.Config{
 		Server: s.Server, Tenant: s.Tenant,
 		Username: s.Username, Password: s.Password, PasswordFile: s.PasswordFile,
 		Token: s.Token, TokenFile: s.TokenFile,
 		CAFile: s.CAFile, InsecureSkipTLSVerify: s.InsecureSkipTLSVerify,
-		Timeout: s.Timeout, Retries: s.Retries, RateLimit: s.RateLimit,
+		Timeout: s.Timeout, Retries: retries, RateLimit: s.RateLimit,
 		ValidateBatchSize: s.ValidateBatchSize, Logger: log, UserAgent: userAgent,
 	}
 }
