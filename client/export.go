@@ -155,8 +155,12 @@ func readEntry(e *zip.File, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// flowHeader reads the top-level id and namespace of a flow source.
+// flowHeader reads the top-level id and namespace of a flow source: a line
+// scan when it is sure (most flows), else a YAML parse.
 func flowHeader(src []byte) (ns, id string, err error) {
+	if ns, id, ok := FlowIdentity(src); ok {
+		return ns, id, checkRef(ns, id)
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
 		return "", "", fmt.Errorf("parse YAML: %w", err)

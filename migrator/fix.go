@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/kestra-migrator/kestra-migrator/client"
 )
 
 // FixOptions configure a fix run over local flow files (flows kept in git).
@@ -173,41 +175,8 @@ func WriteFileAtomic(path string, data []byte) error {
 }
 
 // FlowIdentity reads a flow's top-level namespace and id without a full
-// parse (plain or quoted scalars at column 0); "" when absent.
+// parse; "" when the line scan cannot tell.
 func FlowIdentity(src []byte) (namespace, id string) {
-	for len(src) > 0 && (namespace == "" || id == "") {
-		line := src
-		if i := bytes.IndexByte(src, '\n'); i >= 0 {
-			line, src = src[:i], src[i+1:]
-		} else {
-			src = nil
-		}
-		if v, ok := topLevelValue(line, "namespace"); ok && namespace == "" {
-			namespace = v
-		} else if v, ok := topLevelValue(line, "id"); ok && id == "" {
-			id = v
-		}
-	}
+	namespace, id, _ = client.FlowIdentity(src)
 	return namespace, id
-}
-
-func topLevelValue(line []byte, key string) (string, bool) {
-	s := strings.TrimRight(string(line), "\r")
-	for _, k := range []string{key, `"` + key + `"`, "'" + key + "'"} {
-		if rest, ok := strings.CutPrefix(s, k); ok {
-			rest = strings.TrimLeft(rest, " \t")
-			if !strings.HasPrefix(rest, ":") {
-				continue
-			}
-			v := strings.TrimSpace(rest[1:])
-			if i := strings.Index(v, " #"); i >= 0 {
-				v = strings.TrimSpace(v[:i])
-			}
-			if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
-				v = v[1 : len(v)-1]
-			}
-			return v, true
-		}
-	}
-	return "", false
 }
