@@ -18,6 +18,7 @@ var Formats = map[string]Formatter{
 	"json":     jsonFormat{},
 	"markdown": markdownFormat{},
 	"diff":     diffFormat{},
+	"html":     htmlFormat{},
 }
 
 // FormatNames lists the accepted --format values.
