@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -168,7 +169,7 @@ func TestValidationRejectsMigratedFlow(t *testing.T) {
 
 func TestConcurrentEditorNeverLosesAnEdit(t *testing.T) {
 	f := newFleet(t, fleettest.Generate(200, 8, 0.5, false), kestratest.Options{})
-	f.srv.SetEditor(kestratest.Editor{Rate: 0.3, Seed: 7})
+	f.srv.SetEditor(kestratest.Editor{Rate: 0.3, Seed: 7, OnExport: true})
 	rep := f.run(t, migrator.ModeApply)
 	f.srv.SetEditor(kestratest.Editor{})
 	edits := f.srv.EditedFlows()
@@ -216,5 +217,50 @@ func TestApplyCompletesUnderFaults(t *testing.T) {
 		if n := len(f.srv.Revisions(fl.Namespace, fl.ID)); fl.Pending() && n != 2 {
 			t.Errorf("%s/%s: %d revisions, want 2", fl.Namespace, fl.ID, n)
 		}
+	}
+}
+
+// editBeforeWrite lands a human edit on the server between the engine's
+// re-read and its write, for every third write: the worst race Kestra's API
+// allows (it has no optimistic concurrency).
+type editBeforeWrite struct {
+	migrator.FlowSource
+	srv   *kestratest.Server
+	calls atomic.Int64
+}
+
+func (e *editBeforeWrite) UpdateFlow(ctx context.Context, ns, id string, src []byte) (*client.Flow, error) {
+	restoring := strings.Contains(string(src), "between the re-read and the write")
+	if !restoring && e.calls.Add(1)%3 == 0 {
+		cur, _ := e.srv.Flow(ns, id)
+		if _, err := e.srv.Edit(ns, id, cur.Source+"# edited by a human between the re-read and the write\n"); err != nil {
+			return nil, err
+		}
+	}
+	return e.FlowSource.UpdateFlow(ctx, ns, id, src)
+}
+
+func TestEditBetweenReReadAndWriteIsPutBack(t *testing.T) {
+	f := newFleet(t, fleettest.Generate(60, 3, 0.5, false), kestratest.Options{})
+	e := f.engine()
+	racy := &editBeforeWrite{FlowSource: f.cli, srv: f.srv}
+	e.Source = racy
+	rep, err := e.Run(context.Background(), migrator.RunOptions{Mode: migrator.ModeApply, Selection: migrator.Selection{All: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edits := f.srv.EditedFlows()
+	if len(edits) == 0 || rep.Summary.Conflict != len(edits) {
+		t.Fatalf("%d edits, %d conflicts: every raced flow must be a conflict", len(edits), rep.Summary.Conflict)
+	}
+	for _, ed := range edits {
+		cur, _ := f.srv.Flow(ed.Namespace, ed.ID)
+		if !strings.HasSuffix(cur.Source, "# edited by a human between the re-read and the write\n") || strings.Contains(cur.Source, "taskRunner") {
+			t.Errorf("%s/%s: the edit was not put back as the current source:\n%s", ed.Namespace, ed.ID, cur.Source)
+		}
+	}
+	again := f.run(t, migrator.ModeApply) // the next pass migrates the edited flows
+	if again.Summary.Migrated != len(edits) || again.Summary.Conflict != 0 {
+		t.Errorf("second pass: %+v", again.Summary)
 	}
 }

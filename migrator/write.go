@@ -39,22 +39,88 @@ func (s *nsScan) flush(ctx context.Context) error {
 		}
 		return nil
 	}
-	var wg sync.WaitGroup
-	for _, f := range valid {
-		if ctx.Err() != nil {
-			break // not started: these flows stay as they are
+	saved := s.saveSnapshots(valid)
+	if len(saved) == 0 {
+		return nil
+	}
+	current, err := s.currentRevisions(ctx)
+	if err != nil {
+		for _, f := range saved {
+			s.r.abandon(f)
+			s.fail(f.ns, f.id, f.revision, "re-read before writing: "+err.Error()+" (nothing written)")
 		}
-		s.r.slots <- struct{}{}
+		return err
+	}
+	var wg sync.WaitGroup
+	for _, f := range saved {
 		wg.Add(1)
 		go func() {
-			defer func() { <-s.r.slots; wg.Done() }()
-			it, st := s.r.write(ctx, f, s.pendingItem(f, StatusMigrated))
+			defer wg.Done()
+			it, st := s.r.write(ctx, f, s.pendingItem(f, StatusMigrated), current)
 			s.add(it, st)
 		}()
 	}
 	wg.Wait()
 	return ctx.Err()
 }
+
+// saveSnapshots commits the batch's snapshots, concurrently so the state
+// file's group commit gathers them in a few fsyncs; it returns the flows
+// whose snapshot is safe (the others are reported failed).
+func (s *nsScan) saveSnapshots(batch []*flow) []*flow {
+	ok := make([]bool, len(batch))
+	var wg sync.WaitGroup
+	for i, f := range batch {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.r.e.Store.SaveSnapshot(store.Snapshot{RunID: s.r.id, Namespace: f.ns, FlowID: f.id, Revision: f.revision,
+				Original: f.source, Migrated: f.result.Source, State: store.SnapshotSaved})
+			if err != nil {
+				s.fail(f.ns, f.id, f.revision, fmt.Sprintf("save the rollback snapshot: %v (nothing written)", err))
+				return
+			}
+			ok[i] = true
+		}()
+	}
+	wg.Wait()
+	saved := batch[:0:0]
+	for i, f := range batch {
+		if ok[i] {
+			saved = append(saved, f)
+		}
+	}
+	return saved
+}
+
+// currentRevisions re-reads the revisions of the namespace's flows, after
+// the snapshots and right before the writes: one search page per 500 flows
+// instead of one read per flow. A flow whose revision is the one its source
+// was read at still holds that very source (every change makes a revision).
+func (s *nsScan) currentRevisions(ctx context.Context) (map[string]int, error) {
+	revs := map[string]int{}
+	for f, err := range s.r.e.Source.SearchFlows(ctx, client.SearchQuery{Namespace: s.ns}) {
+		if err != nil {
+			return nil, fmt.Errorf("search flows: %w", err)
+		}
+		if f.Namespace == s.ns {
+			revs[f.ID] = f.Revision
+		}
+	}
+	return revs, nil
+}
+
+// acquire takes one of the run's request slots, unless ctx ends first.
+func (r *run) acquire(ctx context.Context) bool {
+	select {
+	case r.slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (r *run) release() { <-r.slots }
 
 // validate asks the server about the rewritten sources; the invalid ones are
 // recorded and the valid returned.
@@ -107,12 +173,14 @@ func (s *nsScan) pendingItem(f *flow, status Status) Item {
 	return it
 }
 
-// write migrates one flow on the server: snapshot (durable) first, then
-// re-read and write only over the very source that was rewritten, then
-// record. It returns the report item and the flow's new state.
-func (r *run) write(ctx context.Context, f *flow, it Item) (Item, *store.FlowState) {
+// write migrates one flow whose snapshot is saved: only if the server still
+// holds the revision its source was read at (current, re-read after the
+// snapshots), else conflict; then it checks the revision the write made and
+// records it. It returns the report item and the flow's new state.
+func (r *run) write(ctx context.Context, f *flow, it Item, current map[string]int) (Item, *store.FlowState) {
 	e := r.e
 	conflict := func(reason string) (Item, *store.FlowState) {
+		r.abandon(f)
 		it.Status, it.Reason, it.Diff = StatusConflict, strPtr(reason), ""
 		return it, nil
 	}
@@ -121,29 +189,37 @@ func (r *run) write(ctx context.Context, f *flow, it Item) (Item, *store.FlowSta
 		e.log().Warn("flow failed", "flow", f.ns+"/"+f.id, "reason", reason)
 		return it, nil
 	}
-	snap := store.Snapshot{RunID: r.id, Namespace: f.ns, FlowID: f.id, Revision: f.revision,
-		Original: f.source, Migrated: f.result.Source, State: store.SnapshotSaved}
-	if err := e.Store.SaveSnapshot(snap); err != nil {
-		return failed(fmt.Sprintf("save the rollback snapshot: %v (nothing written)", err))
-	}
-	abandon := func() {
-		if err := e.Store.MarkSnapshot(r.id, f.ns, f.id, store.SnapshotAbandoned, 0, ""); err != nil {
-			e.log().Error("mark snapshot abandoned", "flow", f.ns+"/"+f.id, "err", err)
-		}
-	}
-	cur, err := e.Source.Flow(ctx, f.ns, f.id)
+	rev, listed := current[f.id]
 	switch {
-	case errors.Is(err, client.ErrNotFound):
-		abandon()
+	case f.revision > 0 && !listed:
 		return conflict("the flow was deleted on the server since it was read")
-	case err != nil:
-		abandon()
-		return failed(fmt.Sprintf("re-read before writing: %v (nothing written)", err))
-	case cur.Source != string(f.source):
-		abandon()
-		return conflict(fmt.Sprintf("changed on the server since it was read (now revision %d): retried on a later pass", cur.Revision))
+	case f.revision > 0 && rev != f.revision:
+		return conflict(fmt.Sprintf("changed on the server since it was read (revision %d, now %d): retried on a later pass", f.revision, rev))
 	}
-	it.Revision = intPtr(cur.Revision)
+	if !r.acquire(ctx) {
+		r.abandon(f)
+		return failed("stopped before the write (nothing written)")
+	}
+	slotHeld := true
+	defer func() {
+		if slotHeld {
+			r.release()
+		}
+	}()
+	if f.revision == 0 { // read without a revision (not listed by the search): compare the source itself
+		cur, err := e.Source.Flow(ctx, f.ns, f.id)
+		switch {
+		case errors.Is(err, client.ErrNotFound):
+			return conflict("the flow was deleted on the server since it was read")
+		case err != nil:
+			r.abandon(f)
+			return failed(fmt.Sprintf("re-read before writing: %v (nothing written)", err))
+		case cur.Source != string(f.source):
+			return conflict(fmt.Sprintf("changed on the server since it was read (now revision %d): retried on a later pass", cur.Revision))
+		}
+		rev = cur.Revision
+	}
+	it.Revision = intPtr(rev)
 	// from here the write and its record complete even if the run is stopped
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
@@ -151,20 +227,29 @@ func (r *run) write(ctx context.Context, f *flow, it Item) (Item, *store.FlowSta
 	if err != nil {
 		var apiErr *client.APIError
 		if errors.As(err, &apiErr) && apiErr.Status == 422 {
-			abandon()
+			r.abandon(f)
 			it.Status, it.Reason, it.Diff = StatusInvalid, strPtr("the server rejected the write: "+apiErr.Message), ""
 			return it, nil
 		}
 		return r.reconcileWrite(wctx, f, it, err)
 	}
-	if written.Revision > cur.Revision+1 {
-		return r.restoreOverwritten(wctx, f, it, cur.Revision, written.Revision)
+	if written.Revision > rev+1 {
+		return r.restoreOverwritten(wctx, f, it, rev, written.Revision)
 	}
+	r.release() // the requests are done: recording needs no slot
+	slotHeld = false
 	if err := e.Store.MarkSnapshot(r.id, f.ns, f.id, store.SnapshotWritten, written.Revision, ""); err != nil {
 		e.log().Error("mark snapshot written", "flow", f.ns+"/"+f.id, "err", err)
 	}
 	it.NewRevision = intPtr(written.Revision)
 	return it, &store.FlowState{Revision: written.Revision, SourceHash: sourceHash(f.result.Source)}
+}
+
+// abandon marks a flow's snapshot: its write is proven not to have happened.
+func (r *run) abandon(f *flow) {
+	if err := r.e.Store.MarkSnapshot(r.id, f.ns, f.id, store.SnapshotAbandoned, 0, ""); err != nil {
+		r.e.log().Error("mark snapshot abandoned", "flow", f.ns+"/"+f.id, "err", err)
+	}
 }
 
 // reconcileWrite settles a write whose outcome is unknown (the request

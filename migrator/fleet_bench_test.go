@@ -1,0 +1,125 @@
+package migrator_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/kestra-migrator/kestra-migrator/client"
+	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
+	"github.com/kestra-migrator/kestra-migrator/migrator"
+	"github.com/kestra-migrator/kestra-migrator/migrator/fleettest"
+	"github.com/kestra-migrator/kestra-migrator/store"
+)
+
+// benchFleetSize reads KESTRA_MIGRATOR_BENCH_FLOWS (default 10,000).
+func benchFleetSize() int {
+	if n, err := strconv.Atoi(os.Getenv("KESTRA_MIGRATOR_BENCH_FLOWS")); err == nil && n > 0 {
+		return n
+	}
+	return 10000
+}
+
+// scanEndpoints are the requests that read the fleet; the rest write it.
+var scanEndpoints = []string{kestratest.EndpointConfigs, kestratest.EndpointNamespaces,
+	kestratest.EndpointSearch, kestratest.EndpointExport}
+
+// BenchmarkFleetApply migrates a fleet (30% pending) over 40 namespaces with
+// 10 ms of latency per request and concurrency 8, and reports the wall time,
+// the requests per up-to-date and per migrated flow, and the ratio of the
+// wall time to the bound (requests x latency / concurrency).
+func BenchmarkFleetApply(b *testing.B) {
+	const latency, concurrency = 10 * time.Millisecond, 8
+	n := benchFleetSize()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		flows := fleettest.Generate(n, 40, 0.3, false)
+		srv, cli, st := benchFleet(b, flows)
+		srv.SetFaults(kestratest.Faults{Latency: latency})
+		srv.ResetCounters()
+		e := &migrator.Engine{Source: cli, Store: st, Rewriter: migrator.NewRewriter(migrator.Options{}),
+			Concurrency: concurrency, Validate: true}
+		b.StartTimer()
+		start := time.Now()
+		rep, err := e.Run(context.Background(), migrator.RunOptions{Mode: migrator.ModeApply, Selection: migrator.Selection{All: true}})
+		wall := time.Since(start)
+		b.StopTimer()
+		if err != nil || rep.Summary.Migrated == 0 || rep.Summary.Failed+rep.Summary.Conflict > 0 {
+			b.Fatalf("apply: %v %+v", err, rep.Summary)
+		}
+		reqs := srv.Requests()
+		scan := 0
+		for _, ep := range scanEndpoints {
+			scan += reqs[ep]
+		}
+		total := srv.TotalRequests()
+		bound := time.Duration(total) * latency / concurrency
+		b.ReportMetric(wall.Seconds(), "wall-s")
+		b.ReportMetric(float64(scan)/float64(rep.Summary.UpToDate), "req/up-to-date")
+		b.ReportMetric(float64(total-scan)/float64(rep.Summary.Migrated), "req/migrated")
+		b.ReportMetric(wall.Seconds()/bound.Seconds(), "x-bound")
+		b.ReportMetric(float64(total), "requests")
+		st.Close()
+		srv.Close()
+	}
+}
+
+// BenchmarkNaiveSerial is the same job as a user would script it: for each
+// flow, get it, rewrite it, put it back, one at a time. It runs on a tenth
+// of the fleet (it is linear by construction) and reports the time it would
+// take on the whole fleet, to compare with BenchmarkFleetApply's wall-s.
+func BenchmarkNaiveSerial(b *testing.B) {
+	const latency = 10 * time.Millisecond
+	n := benchFleetSize()
+	sample := n / 10
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		flows := fleettest.Generate(n, 40, 0.3, false)[:sample]
+		srv, cli, st := benchFleet(b, flows)
+		srv.SetFaults(kestratest.Faults{Latency: latency})
+		rw := migrator.NewRewriter(migrator.Options{})
+		ctx := context.Background()
+		b.StartTimer()
+		start := time.Now()
+		for _, fl := range flows {
+			f, err := cli.Flow(ctx, fl.Namespace, fl.ID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			res, err := rw.Rewrite([]byte(f.Source))
+			if err != nil || res.Status != migrator.StatusPending {
+				continue
+			}
+			if _, err := cli.UpdateFlow(ctx, fl.Namespace, fl.ID, res.Source); err != nil {
+				b.Fatal(err)
+			}
+		}
+		wall := time.Since(start)
+		b.StopTimer()
+		b.ReportMetric(wall.Seconds()*float64(n)/float64(sample), "wall-s-projected")
+		st.Close()
+		srv.Close()
+	}
+}
+
+// benchFleet seeds a fake server and opens a client and a state file.
+func benchFleet(b *testing.B, flows []fleettest.Flow) (*kestratest.Server, *client.Client, *store.Store) {
+	b.Helper()
+	srv := kestratest.New(kestratest.Options{})
+	if err := fleettest.Seed(srv, flows); err != nil {
+		b.Fatal(err)
+	}
+	cli, err := client.New(client.Config{Server: srv.URL(), Retries: 3, RetryWaitMin: time.Millisecond, RetryWaitMax: 10 * time.Millisecond})
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := store.Open(filepath.Join(b.TempDir(), fmt.Sprintf("state-%d.db", time.Now().UnixNano())), store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return srv, cli, st
+}
