@@ -49,7 +49,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	addGlobalFlags(root.PersistentFlags())
 	root.AddCommand(newPlanCommand(a), newApplyCommand(a), newRollbackCommand(a), newStatusCommand(a),
-		newRunsCommand(a), newSnapshotsCommand(a), newFixCommand(a), newDemoCommand(a), newVersionCommand())
+		newRunsCommand(a), newSnapshotsCommand(a), newDaemonCommand(a), newFixCommand(a), newDemoCommand(a), newVersionCommand())
 	return root
 }
 
