@@ -39,10 +39,10 @@ type StateStore interface {
 	Runs(limit int) ([]store.Run, error)
 	SaveSnapshot(snap store.Snapshot) error
 	MarkSnapshot(runID, ns, id string, state store.SnapshotState, newRevision int, by string) error
+	MarkSnapshots(marks []store.SnapshotMark) error
 	Snapshots(f store.SnapshotFilter) ([]store.Snapshot, error)
-	PutFlowStates(states []store.FlowState) error
 	FlowStates(ns string) (map[string]store.FlowState, error)
-	PutProgress(p store.NamespaceProgress) error
+	RecordNamespace(states []store.FlowState, p store.NamespaceProgress) error
 	Progress(ns string) (store.NamespaceProgress, error)
 }
 

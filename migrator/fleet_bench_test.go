@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"testing"
 	"time"
@@ -122,4 +123,73 @@ func benchFleet(b *testing.B, flows []fleettest.Flow) (*kestratest.Server, *clie
 		b.Fatal(err)
 	}
 	return srv, cli, st
+}
+
+// nullStore is a state store that keeps nothing: the baseline to measure
+// what the real one costs.
+type nullStore struct{}
+
+func (nullStore) CreateRun(store.Run) error                                         { return nil }
+func (nullStore) FinishRun(string, time.Time, string, map[string]int, string) error { return nil }
+func (nullStore) Run(string) (store.Run, error)                                     { return store.Run{}, store.ErrNotFound }
+func (nullStore) Runs(int) ([]store.Run, error)                                     { return nil, nil }
+func (nullStore) SaveSnapshot(store.Snapshot) error                                 { return nil }
+func (nullStore) MarkSnapshot(string, string, string, store.SnapshotState, int, string) error {
+	return nil
+}
+func (nullStore) MarkSnapshots([]store.SnapshotMark) error                 { return nil }
+func (nullStore) Snapshots(store.SnapshotFilter) ([]store.Snapshot, error) { return nil, nil }
+func (nullStore) FlowStates(string) (map[string]store.FlowState, error) {
+	return map[string]store.FlowState{}, nil
+}
+func (nullStore) RecordNamespace([]store.FlowState, store.NamespaceProgress) error { return nil }
+func (nullStore) Progress(string) (store.NamespaceProgress, error) {
+	return store.NamespaceProgress{}, store.ErrNotFound
+}
+
+// BenchmarkStoreShare runs the fleet apply at 0 latency with the real state
+// file (fsync on) and with a store that keeps nothing, alternately, three
+// times each, and reports the medians and the share of the apply time the
+// state file costs.
+func BenchmarkStoreShare(b *testing.B) {
+	n := benchFleetSize()
+	for i := 0; i < b.N; i++ {
+		var withStore, without []float64
+		for rep := 0; rep < 3; rep++ {
+			withStore = append(withStore, timeApply(b, n, true).Seconds())
+			without = append(without, timeApply(b, n, false).Seconds())
+		}
+		ws, wo := median(withStore), median(without)
+		b.ReportMetric(ws, "wall-s-store")
+		b.ReportMetric(wo, "wall-s-nostore")
+		b.ReportMetric(100*(ws-wo)/ws, "store-%")
+	}
+}
+
+// timeApply times one apply at 0 latency over a fresh fleet.
+func timeApply(b *testing.B, n int, realStore bool) time.Duration {
+	b.StopTimer()
+	defer b.StartTimer()
+	flows := fleettest.Generate(n, 40, 0.3, false)
+	srv, cli, st := benchFleet(b, flows)
+	defer srv.Close()
+	defer st.Close()
+	e := &migrator.Engine{Source: cli, Store: st, Rewriter: migrator.NewRewriter(migrator.Options{}),
+		Concurrency: 8, Validate: true}
+	if !realStore {
+		e.Store = nullStore{}
+	}
+	start := time.Now()
+	rep, err := e.Run(context.Background(), migrator.RunOptions{Mode: migrator.ModeApply, Selection: migrator.Selection{All: true}})
+	wall := time.Since(start)
+	if err != nil || rep.Summary.Failed > 0 {
+		b.Fatalf("apply: %v %+v", err, rep.Summary)
+	}
+	return wall
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return s[len(s)/2]
 }

@@ -11,8 +11,9 @@ import (
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
-// validateBatch is how many rewritten flows are validated (then written) at once.
-const validateBatch = 50
+// validateBatch is how many rewritten flows go through validation, snapshots
+// and writes together (the client splits validation into its own batches).
+const validateBatch = 200
 
 // fetchAloneMax: with this many changed flows or fewer, an incremental pass
 // reads them one by one instead of exporting the namespace.
@@ -271,17 +272,12 @@ func (s *nsScan) record(complete bool) error {
 	if e.Store == nil || (s.r.opts.Mode != ModeApply && !e.Incremental) {
 		return nil
 	}
-	if len(s.newSt) > 0 {
-		now := e.now()
-		for i := range s.newSt {
-			s.newSt[i].UpdatedAt = now
-		}
-		if err := e.Store.PutFlowStates(s.newSt); err != nil {
-			return fmt.Errorf("record flow states: %w", err)
-		}
+	now := e.now()
+	for i := range s.newSt {
+		s.newSt[i].UpdatedAt = now
 	}
-	return e.Store.PutProgress(store.NamespaceProgress{Namespace: s.ns, Counts: s.counts.Map(),
-		LastScan: e.now(), Complete: complete, RunID: s.r.id})
+	return e.Store.RecordNamespace(s.newSt, store.NamespaceProgress{Namespace: s.ns, Counts: s.counts.Map(),
+		LastScan: now, Complete: complete, RunID: s.r.id})
 }
 
 func (e *Engine) observeNamespace(ns string, c Counts) {

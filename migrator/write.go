@@ -52,16 +52,35 @@ func (s *nsScan) flush(ctx context.Context) error {
 		return err
 	}
 	var wg sync.WaitGroup
+	marks := &markBatch{run: s.r.id}
 	for _, f := range saved {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			it, st := s.r.write(ctx, f, s.pendingItem(f, StatusMigrated), current)
+			it, st := s.r.write(ctx, f, s.pendingItem(f, StatusMigrated), current, marks)
 			s.add(it, st)
 		}()
 	}
 	wg.Wait()
+	// one transaction for the batch's marks: a crash before it leaves the
+	// snapshots "saved", and the next run settles them from the server
+	if err := s.r.e.Store.MarkSnapshots(marks.list); err != nil {
+		s.r.e.log().Error("record the batch's writes", "namespace", s.ns, "err", err)
+	}
 	return ctx.Err()
+}
+
+// markBatch collects the snapshot marks of a batch's writes.
+type markBatch struct {
+	run  string
+	mu   sync.Mutex
+	list []store.SnapshotMark
+}
+
+func (m *markBatch) add(f *flow, state store.SnapshotState, newRevision int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.list = append(m.list, store.SnapshotMark{RunID: m.run, Namespace: f.ns, FlowID: f.id, State: state, NewRevision: newRevision})
 }
 
 // saveSnapshots commits the batch's snapshots, concurrently so the state
@@ -177,10 +196,10 @@ func (s *nsScan) pendingItem(f *flow, status Status) Item {
 // holds the revision its source was read at (current, re-read after the
 // snapshots), else conflict; then it checks the revision the write made and
 // records it. It returns the report item and the flow's new state.
-func (r *run) write(ctx context.Context, f *flow, it Item, current map[string]int) (Item, *store.FlowState) {
+func (r *run) write(ctx context.Context, f *flow, it Item, current map[string]int, marks *markBatch) (Item, *store.FlowState) {
 	e := r.e
 	conflict := func(reason string) (Item, *store.FlowState) {
-		r.abandon(f)
+		marks.add(f, store.SnapshotAbandoned, 0)
 		it.Status, it.Reason, it.Diff = StatusConflict, strPtr(reason), ""
 		return it, nil
 	}
@@ -197,22 +216,17 @@ func (r *run) write(ctx context.Context, f *flow, it Item, current map[string]in
 		return conflict(fmt.Sprintf("changed on the server since it was read (revision %d, now %d): retried on a later pass", f.revision, rev))
 	}
 	if !r.acquire(ctx) {
-		r.abandon(f)
+		marks.add(f, store.SnapshotAbandoned, 0)
 		return failed("stopped before the write (nothing written)")
 	}
-	slotHeld := true
-	defer func() {
-		if slotHeld {
-			r.release()
-		}
-	}()
+	defer r.release()
 	if f.revision == 0 { // read without a revision (not listed by the search): compare the source itself
 		cur, err := e.Source.Flow(ctx, f.ns, f.id)
 		switch {
 		case errors.Is(err, client.ErrNotFound):
 			return conflict("the flow was deleted on the server since it was read")
 		case err != nil:
-			r.abandon(f)
+			marks.add(f, store.SnapshotAbandoned, 0)
 			return failed(fmt.Sprintf("re-read before writing: %v (nothing written)", err))
 		case cur.Source != string(f.source):
 			return conflict(fmt.Sprintf("changed on the server since it was read (now revision %d): retried on a later pass", cur.Revision))
@@ -227,7 +241,7 @@ func (r *run) write(ctx context.Context, f *flow, it Item, current map[string]in
 	if err != nil {
 		var apiErr *client.APIError
 		if errors.As(err, &apiErr) && apiErr.Status == 422 {
-			r.abandon(f)
+			marks.add(f, store.SnapshotAbandoned, 0)
 			it.Status, it.Reason, it.Diff = StatusInvalid, strPtr("the server rejected the write: "+apiErr.Message), ""
 			return it, nil
 		}
@@ -236,11 +250,7 @@ func (r *run) write(ctx context.Context, f *flow, it Item, current map[string]in
 	if written.Revision > rev+1 {
 		return r.restoreOverwritten(wctx, f, it, rev, written.Revision)
 	}
-	r.release() // the requests are done: recording needs no slot
-	slotHeld = false
-	if err := e.Store.MarkSnapshot(r.id, f.ns, f.id, store.SnapshotWritten, written.Revision, ""); err != nil {
-		e.log().Error("mark snapshot written", "flow", f.ns+"/"+f.id, "err", err)
-	}
+	marks.add(f, store.SnapshotWritten, written.Revision)
 	it.NewRevision = intPtr(written.Revision)
 	return it, &store.FlowState{Revision: written.Revision, SourceHash: sourceHash(f.result.Source)}
 }

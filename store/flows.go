@@ -43,24 +43,33 @@ func (s *Store) PutFlowStates(states []FlowState) error {
 	if len(states) == 0 {
 		return nil
 	}
-	now := s.now()
-	puts := make([]put, len(states))
-	for i, st := range states {
-		if err := checkFlow(st.Namespace, st.ID); err != nil {
-			return fmt.Errorf("put flow state: %w", err)
-		}
-		val, err := json.Marshal(flowRecord{Revision: st.Revision, SourceHash: st.SourceHash, Status: st.Status,
-			Reason: scrubText(st.Reason), RunID: st.RunID, UpdatedAt: orNow(st.UpdatedAt, now)})
-		if err != nil {
-			return fmt.Errorf("put flow state %s/%s: %w", st.Namespace, st.ID, err)
-		}
-		puts[i] = put{bucketFlows, flowKey(st.Namespace, st.ID), val}
+	puts, err := s.flowStatePuts(states)
+	if err != nil {
+		return err
 	}
-	err := s.db.Batch(func(tx *bolt.Tx) error { return putAll(tx, puts) })
+	err = s.db.Batch(func(tx *bolt.Tx) error { return putAll(tx, puts) })
 	if err != nil {
 		return fmt.Errorf("put %d flow states (first %s/%s): %w", len(states), states[0].Namespace, states[0].ID, err)
 	}
 	return nil
+}
+
+// flowStatePuts encodes flow states for a transaction.
+func (s *Store) flowStatePuts(states []FlowState) ([]put, error) {
+	now := s.now()
+	puts := make([]put, len(states))
+	for i, st := range states {
+		if err := checkFlow(st.Namespace, st.ID); err != nil {
+			return nil, fmt.Errorf("put flow state: %w", err)
+		}
+		val, err := json.Marshal(flowRecord{Revision: st.Revision, SourceHash: st.SourceHash, Status: st.Status,
+			Reason: scrubText(st.Reason), RunID: st.RunID, UpdatedAt: orNow(st.UpdatedAt, now)})
+		if err != nil {
+			return nil, fmt.Errorf("put flow state %s/%s: %w", st.Namespace, st.ID, err)
+		}
+		puts[i] = put{bucketFlows, flowKey(st.Namespace, st.ID), val}
+	}
+	return puts, nil
 }
 
 // DeleteFlowState forgets a flow (deleted on the server); absent is not an error.

@@ -38,6 +38,12 @@ func (r progressRecord) progress(ns string) NamespaceProgress {
 // PutProgress records a namespace's progress durably, sharing the commit
 // with concurrent callers (bbolt Batch).
 func (s *Store) PutProgress(p NamespaceProgress) error {
+	return s.RecordNamespace(nil, p)
+}
+
+// RecordNamespace stores the states of a namespace's flows and its progress
+// in one transaction: one fsync at the end of a namespace's pass.
+func (s *Store) RecordNamespace(states []FlowState, p NamespaceProgress) error {
 	if err := checkPart("namespace", p.Namespace); err != nil {
 		return fmt.Errorf("put progress: %w", err)
 	}
@@ -46,11 +52,13 @@ func (s *Store) PutProgress(p NamespaceProgress) error {
 	if err != nil {
 		return fmt.Errorf("put progress %s: %w", p.Namespace, err)
 	}
-	err = s.db.Batch(func(tx *bolt.Tx) error {
-		return putAll(tx, []put{{bucketProgress, []byte(p.Namespace), val}})
-	})
+	puts, err := s.flowStatePuts(states)
 	if err != nil {
-		return fmt.Errorf("put progress %s: %w", p.Namespace, err)
+		return err
+	}
+	puts = append(puts, put{bucketProgress, []byte(p.Namespace), val})
+	if err := s.db.Batch(func(tx *bolt.Tx) error { return putAll(tx, puts) }); err != nil {
+		return fmt.Errorf("record namespace %s: %w", p.Namespace, err)
 	}
 	return nil
 }

@@ -189,43 +189,80 @@ func putAll(tx *bolt.Tx, puts []put) error {
 // rollback run. Moves: saved -> written | abandoned | rolled-back,
 // written -> rolled-back; repeating the current state is allowed.
 func (s *Store) MarkSnapshot(runID, ns, id string, state SnapshotState, newRevision int, by string) error {
-	if err := checkPart("run id", runID); err != nil {
-		return fmt.Errorf("mark snapshot: %w", err)
+	m := SnapshotMark{RunID: runID, Namespace: ns, FlowID: id, State: state, NewRevision: newRevision, By: by}
+	if err := m.check(); err != nil {
+		return err
 	}
-	if err := checkFlow(ns, id); err != nil {
-		return fmt.Errorf("mark snapshot: %w", err)
-	}
-	if _, ok := transitions[state]; !ok {
-		return fmt.Errorf("mark snapshot %s/%s: unknown state %q", ns, id, state)
-	}
-	key := snapshotKey(runID, ns, id)
 	now := utc(s.now())
-	err := s.db.Batch(func(tx *bolt.Tx) error {
-		var rec snapshotRecord
-		if err := getJSON(tx, bucketSnapshots, key, &rec); err != nil {
-			return err
-		}
-		if !allowed(rec.State, state) {
-			return fmt.Errorf("%w: %s -> %s", ErrTransition, rec.State, state)
-		}
-		rec.State = state
-		if newRevision != 0 {
-			rec.NewRevision = newRevision
-		}
-		if by != "" {
-			rec.RolledBackBy = by
-		}
-		rec.UpdatedAt = now
-		val, err := json.Marshal(rec)
-		if err != nil {
-			return err
-		}
-		return tx.Bucket(bucketSnapshots).Put(key, val)
-	})
-	if err != nil {
+	if err := s.db.Batch(func(tx *bolt.Tx) error { return m.apply(tx, now) }); err != nil {
 		return fmt.Errorf("mark snapshot %s/%s (run %s) %s: %w", ns, id, runID, state, err)
 	}
 	return nil
+}
+
+// SnapshotMark is one state change of MarkSnapshots.
+type SnapshotMark struct {
+	RunID, Namespace, FlowID string
+	State                    SnapshotState
+	NewRevision              int
+	By                       string
+}
+
+// MarkSnapshots records several state changes in one transaction: one fsync
+// for a whole batch of writes. A refused change fails them all (none is
+// recorded), naming the snapshot.
+func (s *Store) MarkSnapshots(marks []SnapshotMark) error {
+	for _, m := range marks {
+		if err := m.check(); err != nil {
+			return err
+		}
+	}
+	now := utc(s.now())
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		for _, m := range marks {
+			if err := m.apply(tx, now); err != nil {
+				return fmt.Errorf("mark snapshot %s/%s (run %s) %s: %w", m.Namespace, m.FlowID, m.RunID, m.State, err)
+			}
+		}
+		return nil
+	})
+}
+
+func (m SnapshotMark) check() error {
+	if err := checkPart("run id", m.RunID); err != nil {
+		return fmt.Errorf("mark snapshot: %w", err)
+	}
+	if err := checkFlow(m.Namespace, m.FlowID); err != nil {
+		return fmt.Errorf("mark snapshot: %w", err)
+	}
+	if _, ok := transitions[m.State]; !ok {
+		return fmt.Errorf("mark snapshot %s/%s: unknown state %q", m.Namespace, m.FlowID, m.State)
+	}
+	return nil
+}
+
+func (m SnapshotMark) apply(tx *bolt.Tx, now time.Time) error {
+	key := snapshotKey(m.RunID, m.Namespace, m.FlowID)
+	var rec snapshotRecord
+	if err := getJSON(tx, bucketSnapshots, key, &rec); err != nil {
+		return err
+	}
+	if !allowed(rec.State, m.State) {
+		return fmt.Errorf("%w: %s -> %s", ErrTransition, rec.State, m.State)
+	}
+	rec.State = m.State
+	if m.NewRevision != 0 {
+		rec.NewRevision = m.NewRevision
+	}
+	if m.By != "" {
+		rec.RolledBackBy = m.By
+	}
+	rec.UpdatedAt = now
+	val, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketSnapshots).Put(key, val)
 }
 
 func allowed(from, to SnapshotState) bool {
