@@ -375,3 +375,12 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// knownBug skips a test that reproduces a bug found by the suite in code it
+// does not own, unless KESTRA_MIGRATOR_CHAOS_BUGS=1 asks to see it fail.
+func knownBug(t *testing.T, what string) {
+	t.Helper()
+	if os.Getenv("KESTRA_MIGRATOR_CHAOS_BUGS") != "1" {
+		t.Skip("BUG: " + what + " (KESTRA_MIGRATOR_CHAOS_BUGS=1 runs this test)")
+	}
+}
