@@ -191,7 +191,7 @@ func TestReloadAppliesFromTheNextPassAndKeepsTheOldOnError(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- d.Run(ctx) }()
 		time.Sleep(30 * time.Second)
-		hup <- os.Interrupt // the value does not matter
+		hup <- os.Interrupt           // the value does not matter
 		time.Sleep(670 * time.Second) // t = 700s
 		hup <- os.Interrupt
 		time.Sleep(600 * time.Second) // t = 1300s
