@@ -1,0 +1,388 @@
+package chaos_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
+	"github.com/kestra-migrator/kestra-migrator/migrator"
+	"github.com/kestra-migrator/kestra-migrator/migrator/fleettest"
+)
+
+// The hostile fleet: 40 flows over 4 namespaces; the legacy ones live in
+// company.team01.sub and company.team03, 10 in each.
+const (
+	nsA    = "company.team01.sub"
+	nsB    = "company.team03"
+	target = nsA + "/flow-00001" // a legacy flow of nsA
+)
+
+const htmlPage = "<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body><form action=\"/login\"></form></body></html>\n"
+
+type hook = func(w http.ResponseWriter, r *http.Request, srv *kestratest.Server) bool
+
+// hostileFleet serves the hostile fleet (plus extra flows, added as they
+// are, without the fake's validation) behind h. The client spools exports to
+// a directory of its own, checked empty after each test.
+func hostileFleet(t *testing.T, h hook, extra ...fleettest.Flow) *fleet {
+	t.Helper()
+	srv, url := wrapped(t, kestratest.Options{}, h)
+	cfg := clientConfig(url, kestratest.Options{})
+	cfg.Retries = 2
+	cfg.TempDir = t.TempDir()
+	f := newFleetOn(t, srv, url, fleettest.Generate(40, 4, 0.5, false), cfg)
+	for _, x := range extra {
+		if _, err := srv.AddRaw(x.Namespace, x.ID, x.Source); err != nil {
+			t.Fatal(err)
+		}
+		f.flows = append(f.flows, x)
+	}
+	t.Cleanup(func() {
+		if left, _ := os.ReadDir(cfg.TempDir); len(left) != 0 {
+			t.Errorf("the client left %d files in its temporary directory, e.g. %s", len(left), left[0].Name())
+		}
+	})
+	return f
+}
+
+// applyHostile runs apply and returns the report (never nil) and the error
+// that stopped the run, if any.
+func (f *fleet) applyHostile(t *testing.T) (*migrator.Report, error) {
+	t.Helper()
+	rep, err := f.engine(nil).Run(context.Background(), migrator.RunOptions{Mode: migrator.ModeApply,
+		Selection: migrator.Selection{All: true}, Resume: true})
+	if rep == nil {
+		rep = &migrator.Report{}
+	}
+	return rep, err
+}
+
+// expectMigrated: every legacy flow of the namespaces given holds its
+// migrated source in exactly one new revision, except those in skip.
+func (f *fleet) expectMigrated(t *testing.T, namespaces []string, skip ...string) {
+	t.Helper()
+	for _, fl := range f.flows {
+		key := fl.Namespace + "/" + fl.ID
+		if !fl.Pending() || !contains(namespaces, fl.Namespace) || contains(skip, key) {
+			continue
+		}
+		revs := f.srv.Revisions(fl.Namespace, fl.ID)
+		if len(revs) != 2 || !migratedSource(revs[1].Source) {
+			t.Errorf("%s: %d revisions, not migrated once", key, len(revs))
+		}
+	}
+}
+
+// expectUntouched: these flows still have their single original revision.
+func (f *fleet) expectUntouched(t *testing.T, keys ...string) {
+	t.Helper()
+	for _, key := range keys {
+		ns, id, _ := strings.Cut(key, "/")
+		if revs := f.srv.Revisions(ns, id); len(revs) != 1 {
+			t.Errorf("%s was written: %d revisions", key, len(revs))
+		}
+	}
+}
+
+func (f *fleet) namespaceFlows(ns string) []string {
+	var out []string
+	for _, fl := range f.flows {
+		if fl.Namespace == ns {
+			out = append(out, fl.Namespace+"/"+fl.ID)
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// expectFailed: the flow is reported failed with a reason holding every part.
+func expectFailed(t *testing.T, rep *migrator.Report, key string, parts ...string) {
+	t.Helper()
+	it, ok := items(rep)[key]
+	if !ok {
+		t.Errorf("%s is not in the report", key)
+		return
+	}
+	if it.Status != migrator.StatusFailed {
+		t.Errorf("%s: %s (%s), want failed", key, it.Status, reason(it))
+		return
+	}
+	for _, p := range parts {
+		if !strings.Contains(reason(it), p) {
+			t.Errorf("%s: the reason %q does not say %q", key, reason(it), p)
+		}
+	}
+}
+
+func expectRunError(t *testing.T, err error, parts ...string) {
+	t.Helper()
+	if err == nil {
+		t.Errorf("the run reported no error, want one saying %q", parts)
+		return
+	}
+	for _, p := range parts {
+		if !strings.Contains(err.Error(), p) {
+			t.Errorf("the run error %q does not say %q", err, p)
+		}
+	}
+}
+
+func answer(w http.ResponseWriter, contentType, body string) bool {
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, body)
+	return true
+}
+
+// onCall matches requests by endpoint and flow ("" matches any).
+func onCall(endpoint, key string, then func(w http.ResponseWriter, r *http.Request, srv *kestratest.Server) bool) hook {
+	return func(w http.ResponseWriter, r *http.Request, srv *kestratest.Server) bool {
+		c := classify(r)
+		if c.endpoint != endpoint || key != "" && c.ns+"/"+c.id != key {
+			return false
+		}
+		return then(w, r, srv)
+	}
+}
+
+func TestHostileServerAnswers(t *testing.T) {
+	t.Run("invalid JSON answering a write", func(t *testing.T) {
+		f := hostileFleet(t, onCall(kestratest.EndpointUpdate, target, func(w http.ResponseWriter, _ *http.Request, _ *kestratest.Server) bool {
+			return answer(w, "application/json", `{"id":"flow-00001","namespace":"company.team01.sub","revision":`)
+		}))
+		rep, err := f.applyHostile(t)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectFailed(t, rep, target, "update "+target, "decode answer", "nothing written")
+		f.expectUntouched(t, target)
+		f.expectMigrated(t, []string{nsA, nsB}, target)
+	})
+
+	t.Run("HTML answering a write", func(t *testing.T) {
+		f := hostileFleet(t, onCall(kestratest.EndpointUpdate, target, func(w http.ResponseWriter, _ *http.Request, _ *kestratest.Server) bool {
+			return answer(w, "text/html; charset=utf-8", htmlPage)
+		}))
+		rep, err := f.applyHostile(t)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectFailed(t, rep, target, "update "+target, "HTML, not JSON")
+		f.expectUntouched(t, target)
+		f.expectMigrated(t, []string{nsA, nsB}, target)
+	})
+
+	t.Run("a write that lands but is answered with HTML is settled by reading back", func(t *testing.T) {
+		f := hostileFleet(t, onCall(kestratest.EndpointUpdate, target, func(w http.ResponseWriter, r *http.Request, srv *kestratest.Server) bool {
+			srv.ServeHTTP(discard{}, r)
+			return answer(w, "text/html", htmlPage)
+		}))
+		rep, err := f.applyHostile(t)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if it := items(rep)[target]; it.Status != migrator.StatusMigrated {
+			t.Errorf("%s: %s (%s), want migrated", target, it.Status, reason(it))
+		}
+		f.expectMigrated(t, []string{nsA, nsB})
+	})
+
+	t.Run("invalid JSON from a namespace's search", func(t *testing.T) {
+		f := hostileFleet(t, onCall(kestratest.EndpointSearch, "", func(w http.ResponseWriter, r *http.Request, _ *kestratest.Server) bool {
+			if r.URL.Query().Get("namespace") != nsB {
+				return false
+			}
+			return answer(w, "application/json", `{"results":[{"id":"flow-00003","namespace":`)
+		}))
+		_, err := f.applyHostile(t)
+		expectRunError(t, err, nsB, `search namespace "`+nsB+`"`, "decode answer")
+		f.expectUntouched(t, f.namespaceFlows(nsB)...)
+		f.expectMigrated(t, []string{nsA})
+	})
+
+	t.Run("HTML from validate", func(t *testing.T) {
+		f := hostileFleet(t, onCall(kestratest.EndpointValidate, "", func(w http.ResponseWriter, r *http.Request, _ *kestratest.Server) bool {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if !bytes.Contains(body, []byte("namespace: "+nsB+"\n")) {
+				return false
+			}
+			return answer(w, "text/html", htmlPage)
+		}))
+		rep, err := f.applyHostile(t)
+		expectRunError(t, err, "validate", "HTML, not JSON")
+		for _, key := range f.namespaceFlows(nsB) {
+			if fl := f.flows[indexOf(f.flows, key)]; fl.Pending() {
+				expectFailed(t, rep, key, "validate", "HTML, not JSON")
+			}
+		}
+		f.expectUntouched(t, f.namespaceFlows(nsB)...)
+		f.expectMigrated(t, []string{nsA})
+	})
+
+	t.Run("a ZIP export with path-traversal entry names", func(t *testing.T) {
+		f := hostileFleet(t, traversalExport(nsB))
+		rep, err := f.applyHostile(t)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.expectMigrated(t, []string{nsA, nsB}) // the flow whose entry was renamed is read alone
+		for _, id := range traversalIDs {
+			if _, ok := f.srv.Flow(nsB, id); ok {
+				t.Errorf("%s/%s, smuggled in the ZIP, exists on the server", nsB, id)
+			}
+			if it, ok := items(rep)[nsB+"/"+id]; ok && it.Status != migrator.StatusFailed {
+				t.Errorf("%s/%s, smuggled in the ZIP, reported %s", nsB, id, it.Status)
+			}
+		}
+	})
+}
+
+// discard is a ResponseWriter that drops the answer.
+type discard struct{}
+
+func (discard) Header() http.Header         { return http.Header{} }
+func (discard) Write(b []byte) (int, error) { return len(b), nil }
+func (discard) WriteHeader(int)             {}
+
+func indexOf(flows []fleettest.Flow, key string) int {
+	for i, f := range flows {
+		if f.Namespace+"/"+f.ID == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// traversalIDs are flows smuggled into an export under entry names that
+// point outside any directory they would be extracted to.
+var traversalIDs = []string{"escape", "absolute", "backslash", "nested"}
+
+func traversalNames(ns string) []string {
+	return []string{"../../../escape.yml", "/tmp/chaos-absolute.yml", `..\..\backslash.yml`, ns + "/../../nested.yml"}
+}
+
+// traversalExport answers the export of ns with the genuine entries (the
+// first legacy one renamed "../NAME") plus entries with path-traversal names.
+func traversalExport(ns string) hook {
+	return onCall(kestratest.EndpointExport, "", func(w http.ResponseWriter, r *http.Request, srv *kestratest.Server) bool {
+		if r.URL.Query().Get("namespace") != ns {
+			return false
+		}
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		add := func(name, src string) {
+			e, err := zw.Create(name)
+			if err == nil {
+				_, err = io.WriteString(e, src)
+			}
+			if err != nil {
+				panic(err)
+			}
+		}
+		renamed := false
+		for _, fl := range srv.Flows() {
+			if fl.Namespace != ns {
+				continue
+			}
+			name := fl.Namespace + "-" + fl.ID + ".yml"
+			if !renamed && strings.Contains(fl.Source, "runner:") {
+				name, renamed = "../"+name, true
+			}
+			add(name, fl.Source)
+		}
+		for i, name := range traversalNames(ns) {
+			add(name, fleettest.Make(ns, traversalIDs[i], fleettest.Process).Source)
+		}
+		if err := zw.Close(); err != nil {
+			panic(err)
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		_, _ = w.Write(buf.Bytes())
+		return true
+	})
+}
+
+// TestHostileZIPWritesNothingOutsideTheState runs the real binary, in a
+// sandbox (working directory, TMPDIR, HOME), against an export full of
+// path-traversal entry names: it migrates the fleet, and the only files left
+// anywhere are the state file and its lock.
+func TestHostileZIPWritesNothingOutsideTheState(t *testing.T) {
+	bin := migratorBinary(t)
+	srv, url := wrapped(t, kestratest.Options{}, traversalExport(nsB))
+	flows := fleettest.Generate(40, 4, 0.5, false)
+	if err := fleettest.Seed(srv, flows); err != nil {
+		t.Fatal(err)
+	}
+	sb := newSandbox(t)
+	res := sb.run(t, bin, "apply", "--all", "--server", url, "--db", sb.db(), "-o", "json", "--log-level", "debug")
+	rep := decodeReport(t, res)
+	if res.code != 0 || strings.Contains(res.stderr, "panic") {
+		t.Fatalf("apply: %+v\n%s", rep.Summary, res)
+	}
+	for _, f := range flows {
+		if n := len(srv.Revisions(f.Namespace, f.ID)); f.Pending() && n != 2 {
+			t.Errorf("%s/%s: %d revisions, want 2", f.Namespace, f.ID, n)
+		}
+	}
+	var files []string
+	err := filepath.WalkDir(sb.root, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(sb.root, path)
+			files = append(files, rel)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if filepath.Dir(f) != "state" || !strings.HasPrefix(filepath.Base(f), "state.db") {
+			t.Errorf("a file was left outside the state directory: %s", f)
+		}
+	}
+	for _, name := range traversalNames(nsB) {
+		for _, dir := range []string{sb.work, sb.tmp, sb.stateDir} {
+			p := filepath.Join(dir, filepath.FromSlash(strings.ReplaceAll(name, `\`, "/")))
+			if _, err := os.Stat(p); err == nil {
+				t.Errorf("the entry %q was written to %s", name, p)
+			}
+		}
+	}
+	if _, err := os.Stat("/tmp/chaos-absolute.yml"); err == nil {
+		t.Errorf("the entry %q was written to /tmp", "/tmp/chaos-absolute.yml")
+	}
+	t.Logf("files left in the sandbox: %v", files)
+}
+
+// TestServerAnsweringHTMLEverywhere: the server URL points at a web page (a
+// login page, a proxy's error page) that answers 200 with HTML to every
+// call: the binary stops with exit 1 and says so, for plan and apply.
+func TestServerAnsweringHTMLEverywhere(t *testing.T) {
+	bin := migratorBinary(t)
+	_, url := wrapped(t, kestratest.Options{}, func(w http.ResponseWriter, _ *http.Request, _ *kestratest.Server) bool {
+		return answer(w, "text/html", htmlPage)
+	})
+	sb := newSandbox(t)
+	for _, cmd := range []string{"plan", "apply"} {
+		res := sb.run(t, bin, cmd, "--all", "--server", url, "--db", sb.db(), "--retries", "1")
+		if res.code != 1 || !strings.Contains(res.stderr, "HTML, not JSON") || strings.Contains(res.stderr, "panic") {
+			t.Errorf("%s: want exit 1 naming the HTML answer; got %s", cmd, res)
+		}
+	}
+}
