@@ -64,6 +64,8 @@ type Engine struct {
 	Concurrency int  // flows in flight at once
 	Validate    bool // validate rewritten sources through the server
 	Diff        bool // attach unified diffs to report items
+	// ListUpToDate lists up-to-date flows in the report too (else counted only).
+	ListUpToDate bool
 	// Incremental skips flows whose revision matches the state file's record
 	// of an earlier pass (the daemon): a quiet fleet costs a search per namespace.
 	Incremental bool

@@ -36,6 +36,7 @@ func Fix(ctx context.Context, rw *Rewriter, opts FixOptions) (*Report, error) {
 		return nil, err
 	}
 	rec := NewRecorder("fix", "", now())
+	rec.KeepUpToDate = true // every file is listed
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, err

@@ -51,6 +51,7 @@ tasks:
 func htmlTestReport() *Report {
 	start := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 	rec := NewRecorder("plan", "run-42", start)
+	rec.KeepUpToDate = true // list every flow, up-to-date ones too
 	rec.SetServer("http://kestra.test:8080", "main", "0.22.4")
 	rec.Warn("server 0.22.4: validation skipped for 1 flow")
 	for _, it := range []Item{
@@ -259,6 +260,7 @@ func BenchmarkHTMLFormat10k(b *testing.B) {
 func htmlLargeReport(n int) *Report {
 	now := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 	rec := NewRecorder("plan", "run-big", now)
+	rec.KeepUpToDate = true
 	diff := UnifiedDiff("f.yml", []byte(htmlKnownFlowBefore), []byte(htmlKnownFlowAfter))
 	for i := range n {
 		it := Item{Namespace: fmt.Sprintf("ns-%03d.team", i%100), ID: fmt.Sprintf("flow-%05d", i), Revision: htmlIntPtr(i % 17), Status: Statuses[i%len(Statuses)]}

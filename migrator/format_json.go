@@ -1,14 +1,87 @@
 package migrator
 
 import (
+	"bufio"
 	"encoding/json"
 	"io"
 )
 
 type jsonFormat struct{}
 
+// Format writes the report a namespace at a time, so a large fleet's report
+// is never held whole in memory as JSON.
 func (jsonFormat) Format(w io.Writer, r *Report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	bw := bufio.NewWriter(w)
+	jw := &jsonWriter{w: bw}
+	jw.raw("{\n")
+	jw.field("schemaVersion", r.SchemaVersion)
+	jw.field("command", r.Command)
+	jw.field("runId", r.RunID)
+	jw.field("server", r.Server)
+	jw.field("tenant", r.Tenant)
+	if r.ServerVersion != "" {
+		jw.field("serverVersion", r.ServerVersion)
+	}
+	jw.field("startedAt", r.StartedAt)
+	jw.field("finishedAt", r.FinishedAt)
+	jw.field("summary", r.Summary)
+	jw.raw(`  "namespaces": [`)
+	for i, ns := range r.Namespaces {
+		if i > 0 {
+			jw.raw(",")
+		}
+		jw.raw("\n    ")
+		jw.value(ns, "    ")
+	}
+	if len(r.Namespaces) > 0 {
+		jw.raw("\n  ")
+	}
+	jw.raw("]")
+	if len(r.Warnings) > 0 {
+		jw.last(",\n  \"warnings\": ", r.Warnings)
+	}
+	if len(r.Runs) > 0 {
+		jw.last(",\n  \"runs\": ", r.Runs)
+	}
+	jw.raw("\n}\n")
+	if jw.err != nil {
+		return jw.err
+	}
+	return bw.Flush()
+}
+
+// jsonWriter writes indented JSON piece by piece, keeping the first error.
+type jsonWriter struct {
+	w   *bufio.Writer
+	err error
+}
+
+func (j *jsonWriter) raw(s string) {
+	if j.err == nil {
+		_, j.err = j.w.WriteString(s)
+	}
+}
+
+func (j *jsonWriter) value(v any, indent string) {
+	if j.err != nil {
+		return
+	}
+	b, err := json.MarshalIndent(v, indent, "  ")
+	if err != nil {
+		j.err = err
+		return
+	}
+	_, j.err = j.w.Write(b)
+}
+
+// field writes `  "name": value,` and a line break.
+func (j *jsonWriter) field(name string, v any) {
+	j.raw(`  "` + name + `": `)
+	j.value(v, "  ")
+	j.raw(",\n")
+}
+
+func (j *jsonWriter) last(prefix string, v any) {
+	j.raw(prefix)
+	j.value(v, "  ")
 }

@@ -113,19 +113,28 @@ type Item struct {
 	Diff        string   `json:"diff,omitempty"`
 }
 
-// Recorder collects items from concurrent workers into a Report.
+// Recorder collects items from concurrent workers into a Report. Up-to-date
+// flows are counted but not listed unless KeepUpToDate, so the report of a
+// large, mostly clean fleet stays small.
 type Recorder struct {
-	mu      sync.Mutex
-	report  Report
-	byNS    map[string][]Item
-	counted map[string]Counts // namespaces counted, not itemized (resumed)
+	KeepUpToDate bool
+
+	mu     sync.Mutex
+	report Report
+	byNS   map[string]*nsRecord
+}
+
+type nsRecord struct {
+	counts       Counts
+	items        []Item
+	tasksChanged int
 }
 
 // NewRecorder starts a report.
 func NewRecorder(command, runID string, now time.Time) *Recorder {
 	return &Recorder{
 		report: Report{SchemaVersion: ReportSchemaVersion, Command: command, RunID: runID, StartedAt: now.UTC()},
-		byNS:   map[string][]Item{},
+		byNS:   map[string]*nsRecord{},
 	}
 }
 
@@ -153,7 +162,14 @@ func (r *Recorder) Add(it Item) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.byNS[it.Namespace] = append(r.byNS[it.Namespace], it)
+	ns := r.namespace(it.Namespace)
+	ns.counts.Add(it.Status)
+	if it.Status == StatusPending || it.Status == StatusMigrated {
+		ns.tasksChanged += len(it.Changes)
+	}
+	if it.Status != StatusUpToDate || r.KeepUpToDate {
+		ns.items = append(ns.items, it)
+	}
 }
 
 // AddNamespace records a namespace finished by an earlier part of the run
@@ -161,22 +177,23 @@ func (r *Recorder) Add(it Item) {
 func (r *Recorder) AddNamespace(ns string, c Counts) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.counted == nil {
-		r.counted = map[string]Counts{}
-	}
-	r.counted[ns] = c
-	if _, ok := r.byNS[ns]; !ok {
-		r.byNS[ns] = nil
-	}
+	r.namespace(ns).counts.addCounts(c)
 }
 
 // Touch makes a namespace appear even with no flow.
 func (r *Recorder) Touch(ns string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.byNS[ns]; !ok {
-		r.byNS[ns] = nil
+	r.namespace(ns)
+}
+
+func (r *Recorder) namespace(ns string) *nsRecord {
+	rec, ok := r.byNS[ns]
+	if !ok {
+		rec = &nsRecord{}
+		r.byNS[ns] = rec
 	}
+	return rec
 }
 
 // Finish sorts and totals the report.
@@ -187,29 +204,20 @@ func (r *Recorder) Finish(now time.Time) *Report {
 	rep.FinishedAt = now.UTC()
 	rep.Summary = Summary{}
 	rep.Namespaces = make([]NamespaceReport, 0, len(r.byNS))
-	for ns, items := range r.byNS {
+	for ns, rec := range r.byNS {
+		items := rec.items
+		if items == nil {
+			items = []Item{}
+		}
 		sort.Slice(items, func(i, j int) bool {
 			if items[i].ID != items[j].ID {
 				return items[i].ID < items[j].ID
 			}
 			return items[i].File < items[j].File
 		})
-		nr := NamespaceReport{Namespace: ns, Items: items}
-		if nr.Items == nil {
-			nr.Items = []Item{}
-		}
-		if c, ok := r.counted[ns]; ok {
-			nr.Counts = c
-			rep.Summary.addCounts(c)
-		}
-		for _, it := range items {
-			nr.Add(it.Status)
-			rep.Summary.Add(it.Status)
-			if it.Status == StatusPending || it.Status == StatusMigrated {
-				rep.Summary.TasksChanged += len(it.Changes)
-			}
-		}
-		rep.Namespaces = append(rep.Namespaces, nr)
+		rep.Namespaces = append(rep.Namespaces, NamespaceReport{Namespace: ns, Counts: rec.counts, Items: items})
+		rep.Summary.addCounts(rec.counts)
+		rep.Summary.TasksChanged += rec.tasksChanged
 	}
 	sort.Slice(rep.Namespaces, func(i, j int) bool { return rep.Namespaces[i].Namespace < rep.Namespaces[j].Namespace })
 	rep.Summary.Namespaces = len(rep.Namespaces)

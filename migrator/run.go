@@ -63,6 +63,7 @@ func (r *run) start(version, tenant string) error {
 		}
 	}
 	r.rec = NewRecorder(string(r.opts.Mode), r.id, now)
+	r.rec.KeepUpToDate = e.ListUpToDate
 	r.rec.SetServer(e.Source.Server(), tenant, version)
 	if warn != "" {
 		r.rec.Warn(warn)

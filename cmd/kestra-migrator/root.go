@@ -166,15 +166,17 @@ func newLogger(w io.Writer, level, format string) *slog.Logger {
 
 // outputOptions are the report flags of plan, apply, rollback, status and fix.
 type outputOptions struct {
-	Format string
-	Output string
-	Diff   bool
+	Format   string
+	Output   string
+	Diff     bool
+	AllItems bool
 }
 
 func (o *outputOptions) addFlags(f *pflag.FlagSet, defaultFormat string) {
 	f.StringVarP(&o.Format, "format", "o", defaultFormat, "report format: "+strings.Join(migrator.FormatNames(), ", "))
 	f.StringVar(&o.Output, "output", "", "write the report to this file instead of stdout")
 	f.BoolVar(&o.Diff, "diff", false, "include each flow's unified diff in the report")
+	f.BoolVar(&o.AllItems, "all-items", false, "list up-to-date flows in the report too (default: counted only)")
 }
 
 func (o *outputOptions) validate() error {

@@ -58,9 +58,10 @@ func (a *app) newClient() (*client.Client, error) {
 }
 
 // engine builds the migration engine over a client and (optionally) a store.
-func (a *app) engine(cli *client.Client, st *store.Store, validate, diff bool) *migrator.Engine {
+func (a *app) engine(cli *client.Client, st *store.Store, validate, diff bool, allItems ...bool) *migrator.Engine {
 	e := &migrator.Engine{Source: cli, Rewriter: a.cfg.rewriter(), Log: a.log, Concurrency: a.cfg.Concurrency,
-		Validate: validate, Diff: diff, ProcessType: a.cfg.ProcessType, DockerType: a.cfg.DockerType}
+		Validate: validate, Diff: diff, ProcessType: a.cfg.ProcessType, DockerType: a.cfg.DockerType,
+		ListUpToDate: len(allItems) > 0 && allItems[0]}
 	if st != nil {
 		e.Store = st
 	}
