@@ -53,6 +53,7 @@ func seedFlows(tb testing.TB) [][]byte {
 		}
 	}
 	add("testdata/rewrite/*.in.yml")
+	add("../configs/examples/flows/*/*.yml")
 	root := os.Getenv("KESTRA_MIGRATOR_SHARED")
 	if root == "" {
 		root = filepath.Join("..", "..", "shared")

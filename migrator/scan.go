@@ -105,7 +105,7 @@ func (s *nsScan) scan(ctx context.Context) error {
 	if len(changed) == 0 {
 		return nil
 	}
-	if s.r.e.Incremental && len(changed) <= fetchAloneMax || s.only != nil && len(changed) <= fetchAloneMax {
+	if (s.r.e.Incremental || s.only != nil) && len(changed) <= fetchAloneMax {
 		return s.fetchEach(ctx, changed)
 	}
 	seen := map[string]bool{}

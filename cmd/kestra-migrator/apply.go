@@ -52,7 +52,7 @@ func runApply(ctx context.Context, a *app, o applyOptions, sel migrator.Selectio
 		return err
 	}
 	defer closeStore()
-	rep, err := a.engine(cli, st, true, o.wantDiff(), o.AllItems).Run(ctx, migrator.RunOptions{Mode: migrator.ModeApply, Selection: sel, Resume: !o.NoResume})
+	rep, err := a.engine(cli, st, engineOptions{validate: true, diff: o.wantDiff(), allItems: o.AllItems}).Run(ctx, migrator.RunOptions{Mode: migrator.ModeApply, Selection: sel, Resume: !o.NoResume})
 	if rep != nil && rep.RunID != "" {
 		if perr := a.printReport(rep, o.outputOptions); perr != nil && err == nil {
 			err = perr

@@ -113,7 +113,7 @@ func (a *app) daemonConfig(obs client.Observer, sel migrator.Selection) (daemon.
 	if err != nil {
 		return daemon.Config{}, &usageError{err}
 	}
-	e := a.engine(cli, nil, true, false)
+	e := a.engine(cli, nil, engineOptions{validate: true})
 	e.Observer = nil // no progress bar in a daemon
 	cfg := daemon.Config{Interval: interval, Jitter: jitter, Mode: migrator.Mode(v.GetString("mode")), Window: window,
 		Selection: sel, StatePath: path, Listen: v.GetString("listen"), Engine: e, Log: a.log}

@@ -62,7 +62,7 @@ func runDemo(cmd *cobra.Command, a *app, o outputOptions) error {
 
 	step("kestra-migrator plan --all   (dry run: nothing is written)")
 	o.Diff = true
-	rep, err := a.engine(cli, nil, true, true).Run(ctx, migrator.RunOptions{Mode: migrator.ModePlan, Selection: all})
+	rep, err := a.engine(cli, nil, engineOptions{validate: true, diff: true}).Run(ctx, migrator.RunOptions{Mode: migrator.ModePlan, Selection: all})
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func runDemo(cmd *cobra.Command, a *app, o outputOptions) error {
 	defer closeStore()
 
 	step("kestra-migrator apply --all   (snapshot, re-read, write, record)")
-	applied, err := a.engine(cli, st, true, false).Run(ctx, migrator.RunOptions{Mode: migrator.ModeApply, Selection: all})
+	applied, err := a.engine(cli, st, engineOptions{validate: true}).Run(ctx, migrator.RunOptions{Mode: migrator.ModeApply, Selection: all})
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func runDemo(cmd *cobra.Command, a *app, o outputOptions) error {
 	}
 
 	step("kestra-migrator rollback --run " + applied.RunID + "   (restore every original, byte for byte)")
-	rb, err := a.engine(cli, st, false, false).Rollback(ctx, migrator.RollbackOptions{RunID: applied.RunID})
+	rb, err := a.engine(cli, st, engineOptions{}).Rollback(ctx, migrator.RollbackOptions{RunID: applied.RunID})
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ func runPlan(cmd *cobra.Command, a *app, o planOptions, sel migrator.Selection) 
 	if err != nil {
 		return err
 	}
-	rep, err := a.engine(cli, nil, o.Validate, o.wantDiff(), o.AllItems).Run(cmd.Context(), migrator.RunOptions{Mode: migrator.ModePlan, Selection: sel})
+	rep, err := a.engine(cli, nil, engineOptions{validate: o.Validate, diff: o.wantDiff(), allItems: o.AllItems}).Run(cmd.Context(), migrator.RunOptions{Mode: migrator.ModePlan, Selection: sel})
 	if rep != nil && (err == nil || rep.Summary.Flows > 0) {
 		if perr := a.printReport(rep, o.outputOptions); perr != nil && err == nil {
 			err = perr

@@ -37,7 +37,7 @@ func newRollbackCommand(a *app) *cobra.Command {
 				return err
 			}
 			defer closeStore()
-			rep, err := a.engine(cli, st, false, o.wantDiff()).Rollback(cmd.Context(), o.RollbackOptions)
+			rep, err := a.engine(cli, st, engineOptions{diff: o.wantDiff()}).Rollback(cmd.Context(), o.RollbackOptions)
 			if rep != nil {
 				if perr := a.printReport(rep, o.outputOptions); perr != nil && err == nil {
 					err = perr

@@ -57,11 +57,15 @@ func (a *app) newClient() (*client.Client, error) {
 	return cli, nil
 }
 
+// engineOptions are what a command changes in the engine.
+type engineOptions struct {
+	validate, diff, allItems bool
+}
+
 // engine builds the migration engine over a client and (optionally) a store.
-func (a *app) engine(cli *client.Client, st *store.Store, validate, diff bool, allItems ...bool) *migrator.Engine {
+func (a *app) engine(cli *client.Client, st *store.Store, o engineOptions) *migrator.Engine {
 	e := &migrator.Engine{Source: cli, Rewriter: a.cfg.rewriter(), Log: a.log, Concurrency: a.cfg.Concurrency,
-		Validate: validate, Diff: diff, ProcessType: a.cfg.ProcessType, DockerType: a.cfg.DockerType,
-		ListUpToDate: len(allItems) > 0 && allItems[0]}
+		Validate: o.validate, Diff: o.diff, ListUpToDate: o.allItems, ProcessType: a.cfg.ProcessType, DockerType: a.cfg.DockerType}
 	if st != nil {
 		e.Store = st
 	}

@@ -200,3 +200,44 @@ func TestStatusWaitsOutABusyStateFile(t *testing.T) {
 	}
 	decodeReport(t, out)
 }
+
+func TestDemoRunsTheWholeJob(t *testing.T) {
+	code, out, errs := execute(t, "demo", "-o", "markdown")
+	if code != 0 {
+		t.Fatalf("demo: exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"plan --all", "apply --all", "status", "rollback --run", "Done: 7 flows migrated, then 7 restored"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+}
+
+func TestSnapshotsShow(t *testing.T) {
+	flows := fleettest.Generate(6, 1, 0.5, false)
+	srv := fakeKestra(t, flows, kestratest.Options{})
+	db := filepath.Join(t.TempDir(), "state.db")
+	args := serverArgs(t, srv, db)
+	code, out, _ := execute(t, append([]string{"apply", "--all", "-o", "json"}, args...)...)
+	rep := decodeReport(t, out)
+	if code != 0 || rep.Summary.Migrated == 0 {
+		t.Fatalf("apply: exit %d %+v", code, rep.Summary)
+	}
+	var f fleettest.Flow
+	for _, fl := range flows {
+		if fl.Pending() {
+			f = fl
+			break
+		}
+	}
+	ref := f.Namespace + "/" + f.ID
+	if code, out, _ := execute(t, append([]string{"snapshots", "show", rep.RunID, ref}, args...)...); code != 0 || out != f.Source {
+		t.Errorf("show original: exit %d, byte-identical %v", code, out == f.Source)
+	}
+	if code, out, _ := execute(t, append([]string{"snapshots", "show", rep.RunID, ref, "--source", "diff"}, args...)...); code != 0 || !strings.Contains(out, "+    taskRunner:") {
+		t.Errorf("show diff: exit %d:\n%s", code, out)
+	}
+	if code, _, errs := execute(t, append([]string{"snapshots", "show", "no-such-run", ref}, args...)...); code != exitError || !strings.Contains(errs, "not found") {
+		t.Errorf("unknown snapshot: exit %d: %s", code, errs)
+	}
+}
