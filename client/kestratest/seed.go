@@ -39,25 +39,7 @@ func (s *Server) MustAdd(tb testing.TB, sources ...string) []Flow {
 // (recursively). A file may hold several flows separated by "---" lines;
 // each flow's source is stored as its text between the markers.
 func (s *Server) SeedDir(dir string) error {
-	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		ext := strings.ToLower(filepath.Ext(path))
-		if d.IsDir() || (ext != ".yml" && ext != ".yaml") {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return fmt.Errorf("seed: %w", err)
-		}
-		for i, doc := range SplitDocuments(string(b)) {
-			if _, err := s.AddFlow(doc); err != nil {
-				return fmt.Errorf("seed %s document %d: %w", path, i+1, err)
-			}
-		}
-		return nil
-	})
+	return s.SeedFS(os.DirFS(dir), ".")
 }
 
 // SplitDocuments splits a YAML stream at lines that are a bare "---" (a

@@ -43,21 +43,14 @@ func newApplyCommand(a *app) *cobra.Command {
 }
 
 func runApply(ctx context.Context, a *app, o applyOptions, sel migrator.Selection) error {
-	cli, err := a.newClient()
-	if err != nil {
-		return err
-	}
-	st, closeStore, err := a.openStore()
+	cli, st, closeStore, err := a.connect()
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	rep, err := a.engine(cli, st, engineOptions{validate: true, diff: o.wantDiff(), allItems: o.AllItems}).Run(ctx, migrator.RunOptions{Mode: migrator.ModeApply, Selection: sel, Resume: !o.NoResume})
-	if rep != nil && rep.RunID != "" {
-		if perr := a.printReport(rep, o.outputOptions); perr != nil && err == nil {
-			err = perr
-		}
-	}
+	e := a.engine(cli, st, engineOptions{validate: true, diff: o.wantDiff(), allItems: o.AllItems})
+	rep, err := e.Run(ctx, migrator.RunOptions{Mode: migrator.ModeApply, Selection: sel, Resume: !o.NoResume})
+	err = a.finishReport(rep, o.outputOptions, err)
 	if errors.Is(err, context.Canceled) {
 		return errors.New("interrupted: in-flight flows were finished or left untouched; re-run apply to resume")
 	}

@@ -44,12 +44,7 @@ func runPlan(cmd *cobra.Command, a *app, o planOptions, sel migrator.Selection) 
 		return err
 	}
 	rep, err := a.engine(cli, nil, engineOptions{validate: o.Validate, diff: o.wantDiff(), allItems: o.AllItems}).Run(cmd.Context(), migrator.RunOptions{Mode: migrator.ModePlan, Selection: sel})
-	if rep != nil && (err == nil || rep.Summary.Flows > 0) {
-		if perr := a.printReport(rep, o.outputOptions); perr != nil && err == nil {
-			err = perr
-		}
-	}
-	if err != nil {
+	if err := a.finishReport(rep, o.outputOptions, err); err != nil {
 		return err
 	}
 	if s := rep.Summary; s.Pending+s.Unsupported+s.Invalid+s.Failed > 0 {

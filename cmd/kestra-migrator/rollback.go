@@ -28,22 +28,13 @@ func newRollbackCommand(a *app) *cobra.Command {
 			if err := o.outputOptions.validate(); err != nil {
 				return err
 			}
-			cli, err := a.newClient()
-			if err != nil {
-				return err
-			}
-			st, closeStore, err := a.openStore()
+			cli, st, closeStore, err := a.connect()
 			if err != nil {
 				return err
 			}
 			defer closeStore()
 			rep, err := a.engine(cli, st, engineOptions{diff: o.wantDiff()}).Rollback(cmd.Context(), o.RollbackOptions)
-			if rep != nil {
-				if perr := a.printReport(rep, o.outputOptions); perr != nil && err == nil {
-					err = perr
-				}
-			}
-			if err != nil {
+			if err := a.finishReport(rep, o.outputOptions, err); err != nil {
 				return err
 			}
 			return incomplete(rep)

@@ -75,6 +75,31 @@ func (a *app) engine(cli *client.Client, st *store.Store, o engineOptions) *migr
 	return e
 }
 
+// connect opens the client and, read-write and locked, the state file:
+// what apply and rollback need. The returned func closes the state file.
+func (a *app) connect() (*client.Client, *store.Store, func(), error) {
+	cli, err := a.newClient()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st, closeStore, err := a.openStore()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return cli, st, closeStore, nil
+}
+
+// finishReport prints a run's report (even a partial one) and keeps the
+// first error.
+func (a *app) finishReport(rep *migrator.Report, o outputOptions, err error) error {
+	if rep != nil && (rep.RunID != "" || err == nil) {
+		if perr := a.printReport(rep, o); perr != nil && err == nil {
+			err = perr
+		}
+	}
+	return err
+}
+
 // openStore takes the state file's process lock (one writer process per
 // file) and opens it read-write. The returned func releases both.
 func (a *app) openStore() (*store.Store, func(), error) {
