@@ -384,3 +384,15 @@ func knownBug(t *testing.T, what string) {
 		t.Skip("BUG: " + what + " (KESTRA_MIGRATOR_CHAOS_BUGS=1 runs this test)")
 	}
 }
+
+// syncWriter serializes writes from concurrent loggers into one buffer.
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
