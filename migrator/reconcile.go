@@ -26,8 +26,16 @@ func (r *run) reconcile(ctx context.Context, sc scope) error {
 		if !selected[snap.Namespace] {
 			continue
 		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// one flow that cannot be read must not stop every later run: its
+		// snapshot stays "saved" and the next run tries again
 		if err := r.settle(ctx, snap); err != nil {
-			return fmt.Errorf("reconcile %s/%s (run %s): %w", snap.Namespace, snap.FlowID, snap.RunID, err)
+			msg := fmt.Sprintf("could not settle the snapshot of %s/%s (run %s), left for the next run: %v",
+				snap.Namespace, snap.FlowID, snap.RunID, err)
+			r.e.log().Warn(msg)
+			r.rec.Warn(msg)
 		}
 	}
 	return nil

@@ -112,7 +112,10 @@ func (o RollbackOptions) strings() []string {
 	return s
 }
 
-// rollbackTargets picks, per flow, the newest written snapshot that matches.
+// rollbackTargets picks, per flow, the latest migration that matches: the
+// written snapshot whose write made the highest revision. The snapshots a
+// rollback keeps of what it overwrote are targets only when that rollback
+// run is named (--run): rolling back a rollback re-applies the migration.
 func (e *Engine) rollbackTargets(o RollbackOptions) ([]store.Snapshot, error) {
 	f := store.SnapshotFilter{RunID: o.RunID, Namespace: o.Namespace, State: store.SnapshotWritten}
 	if o.Flow != "" {
@@ -122,10 +125,14 @@ func (e *Engine) rollbackTargets(o RollbackOptions) ([]store.Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read snapshots: %w", err)
 	}
+	commands := map[string]string{}
 	latest := map[string]store.Snapshot{}
 	for _, s := range snaps {
+		if o.RunID == "" && e.runCommand(commands, s.RunID) == "rollback" {
+			continue
+		}
 		key := s.Namespace + "/" + s.FlowID
-		if cur, ok := latest[key]; !ok || s.RunID > cur.RunID {
+		if cur, ok := latest[key]; !ok || s.NewRevision > cur.NewRevision {
 			latest[key] = s
 		}
 	}
@@ -140,6 +147,18 @@ func (e *Engine) rollbackTargets(o RollbackOptions) ([]store.Snapshot, error) {
 		return out[i].FlowID < out[j].FlowID
 	})
 	return out, nil
+}
+
+// runCommand looks a run's command up once.
+func (e *Engine) runCommand(cache map[string]string, id string) string {
+	c, ok := cache[id]
+	if !ok {
+		if run, err := e.Store.Run(id); err == nil {
+			c = run.Command
+		}
+		cache[id] = c
+	}
+	return c
 }
 
 // restore puts one snapshot's original back.

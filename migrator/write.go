@@ -284,25 +284,58 @@ func (r *run) reconcileWrite(ctx context.Context, f *flow, it Item, writeErr err
 	return it, nil
 }
 
+// maxPutBacks bounds the put-backs of restoreOverwritten when edits keep
+// landing between its read and its write.
+const maxPutBacks = 5
+
 // restoreOverwritten handles a write that landed on top of an edit made
 // between the re-read and the write (Kestra has no optimistic concurrency):
 // the edit is put back as the current revision and the flow is a conflict.
+// The put-back is itself a write, checked the same way: when another edit
+// lands during it (made on top of what we had written), that edit's changes
+// are merged into what is put back, or the flow is left for a person.
 func (r *run) restoreOverwritten(ctx context.Context, f *flow, it Item, readRev, ourRev int) (Item, *store.FlowState) {
 	e := r.e
 	_ = e.Store.MarkSnapshot(r.id, f.ns, f.id, store.SnapshotWritten, ourRev, "")
-	edit, err := e.Source.FlowRevision(ctx, f.ns, f.id, ourRev-1)
-	if err == nil {
-		_, err = e.Source.UpdateFlow(ctx, f.ns, f.id, []byte(edit.Source))
-	}
-	if err != nil {
-		it.Status = StatusFailed
-		it.Reason = strPtr(fmt.Sprintf("an edit (revision %d) landed between the re-read and the write, and restoring it failed: %v; restore revision %d by hand",
-			ourRev-1, err, ourRev-1))
+	fail := func(reason string) (Item, *store.FlowState) {
+		it.Status, it.Diff, it.Reason = StatusFailed, "", strPtr(reason)
+		e.log().Error("an overwritten edit could not be put back", "flow", f.ns+"/"+f.id, "reason", reason)
 		return it, nil
 	}
-	_ = e.Store.MarkSnapshot(r.id, f.ns, f.id, store.SnapshotRolledBack, 0, r.id)
-	it.Status, it.Diff = StatusConflict, ""
-	it.Reason = strPtr(fmt.Sprintf("an edit (revision %d) landed between the re-read (revision %d) and the write: it was restored; retried on a later pass",
-		ourRev-1, readRev))
-	return it, nil
+	edit, err := e.Source.FlowRevision(ctx, f.ns, f.id, ourRev-1)
+	if err != nil {
+		return fail(fmt.Sprintf("an edit (revision %d) landed between the re-read and the write, and reading it back failed: %v; restore revision %d by hand", ourRev-1, err, ourRev-1))
+	}
+	want, written := edit.Source, string(f.result.Source) // what to put back, what our last write said
+	last := ourRev
+	for attempt := 0; attempt < maxPutBacks; attempt++ {
+		put, err := e.Source.UpdateFlow(ctx, f.ns, f.id, []byte(want))
+		if err != nil {
+			return fail(fmt.Sprintf("an edit (revision %d) landed between the re-read and the write, and putting it back failed: %v; restore it by hand", ourRev-1, err))
+		}
+		if put.Revision <= last+1 {
+			_ = e.Store.MarkSnapshot(r.id, f.ns, f.id, store.SnapshotRolledBack, 0, r.id)
+			it.Status, it.Diff = StatusConflict, ""
+			it.Reason = strPtr(fmt.Sprintf("an edit (revision %d) landed between the re-read (revision %d) and the write: it was put back; retried on a later pass",
+				ourRev-1, readRev))
+			return it, nil
+		}
+		// another edit (put.Revision-1) landed on top of our last write: fold it in
+		theirs, err := e.Source.FlowRevision(ctx, f.ns, f.id, put.Revision-1)
+		if err != nil {
+			return fail(fmt.Sprintf("edits landed while putting back an overwritten edit, and reading revision %d failed: %v; merge revisions %d and %d by hand",
+				put.Revision-1, err, ourRev-1, put.Revision-1))
+		}
+		merged, ok := merge3(written, want, theirs.Source)
+		if ok {
+			_, perr := ParseDocument([]byte(merged))
+			ok = perr == nil
+		}
+		if !ok {
+			return fail(fmt.Sprintf("edits landed while putting back an overwritten edit and they cannot be merged: merge revisions %d and %d by hand (revision %d holds the first)",
+				ourRev-1, put.Revision-1, put.Revision))
+		}
+		want, written, last = merged, want, put.Revision
+	}
+	return fail(fmt.Sprintf("edits kept landing while putting back an overwritten edit: check revisions %d to %d by hand", ourRev-1, last))
 }
