@@ -91,6 +91,9 @@ type RunOptions struct {
 	// Resume continues an interrupted apply run of the same selection,
 	// skipping the namespaces it finished. Default on for apply.
 	Resume bool
+	// QuietRuns records an apply run in the state file only if it writes
+	// something (the daemon's passes: a quiet fleet leaves no trace).
+	QuietRuns bool
 }
 
 // ErrOldServer refuses to apply against a server without taskRunner types.

@@ -12,13 +12,16 @@ import (
 
 // run is one plan or apply over a selection.
 type run struct {
-	e      *Engine
-	opts   RunOptions
-	id     string
-	rec    *Recorder
-	slots  chan struct{} // flows in flight
-	states []store.FlowState
-	mu     sync.Mutex
+	e     *Engine
+	opts  RunOptions
+	id    string
+	rec   *Recorder
+	slots chan struct{} // flows in flight
+
+	newRun     store.Run // the run to record
+	recordOnce sync.Once
+	recordErr  error
+	recorded   bool
 }
 
 // Run executes a plan or apply run and returns its report. The error is
@@ -73,10 +76,27 @@ func (r *run) start(version, tenant string) error {
 	}
 	if _, err := e.Store.Run(r.id); err == nil {
 		r.rec.Warn(fmt.Sprintf("resuming interrupted run %s", r.id))
+		r.recorded = true
 		return nil
 	}
-	return e.Store.CreateRun(store.Run{ID: r.id, Command: string(r.opts.Mode), Selection: r.opts.Selection.Strings(),
-		Server: e.Source.Server(), Tenant: tenant, StartedAt: now, Status: store.RunRunning})
+	r.newRun = store.Run{ID: r.id, Command: string(r.opts.Mode), Selection: r.opts.Selection.Strings(),
+		Server: e.Source.Server(), Tenant: tenant, StartedAt: now, Status: store.RunRunning}
+	if r.opts.QuietRuns {
+		return nil // recorded with the first snapshot, if any
+	}
+	return r.record()
+}
+
+// record creates the run in the state file, once.
+func (r *run) record() error {
+	r.recordOnce.Do(func() {
+		if r.recorded {
+			return // resumed: the run exists
+		}
+		r.recordErr = r.e.Store.CreateRun(r.newRun)
+		r.recorded = r.recordErr == nil
+	})
+	return r.recordErr
 }
 
 // resumable finds the newest apply run of the same selection and server that
@@ -106,7 +126,7 @@ func (r *run) finish(rep *Report, runErr error) {
 	if rep != nil {
 		*rep = *r.rec.Finish(e.now())
 	}
-	if e.Store == nil || r.opts.Mode != ModeApply || r.id == "" {
+	if e.Store == nil || r.opts.Mode != ModeApply || !r.recorded {
 		return
 	}
 	status, msg := store.RunDone, ""

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 
@@ -37,6 +38,7 @@ type nsScan struct {
 	batch  []*flow
 	counts Counts
 	newSt  []store.FlowState
+	prev   *store.NamespaceProgress // the last pass's, when incremental
 	mu     sync.Mutex
 	err    error // the first error that stops the namespace
 }
@@ -62,6 +64,9 @@ func (r *run) namespace(ctx context.Context, ns string, only map[string]bool) er
 			return fmt.Errorf("read flow states: %w", err)
 		}
 		s.states = states
+		if p, err := e.Store.Progress(ns); err == nil {
+			s.prev = &p
+		}
 	}
 	err := s.scan(ctx)
 	if err == nil {
@@ -271,6 +276,9 @@ func (s *nsScan) record(complete bool) error {
 	e := s.r.e
 	if e.Store == nil || (s.r.opts.Mode != ModeApply && !e.Incremental) {
 		return nil
+	}
+	if complete && len(s.newSt) == 0 && s.prev != nil && s.prev.Complete && maps.Equal(s.prev.Counts, s.counts.Map()) {
+		return nil // a quiet pass: nothing to record, no fsync
 	}
 	now := e.now()
 	for i := range s.newSt {

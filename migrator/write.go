@@ -39,6 +39,12 @@ func (s *nsScan) flush(ctx context.Context) error {
 		}
 		return nil
 	}
+	if err := s.r.record(); err != nil {
+		for _, f := range valid {
+			s.fail(f.ns, f.id, f.revision, "record the run: "+err.Error()+" (nothing written)")
+		}
+		return err
+	}
 	saved := s.saveSnapshots(valid)
 	if len(saved) == 0 {
 		return nil

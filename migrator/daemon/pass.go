@@ -31,7 +31,7 @@ func enginePass(ctx context.Context, cfg Config, mode migrator.Mode) (rep *migra
 	}()
 	e := *cfg.Engine
 	e.Store, e.Incremental = st, true
-	return e.Run(ctx, migrator.RunOptions{Mode: mode, Selection: cfg.Selection})
+	return e.Run(ctx, migrator.RunOptions{Mode: mode, Selection: cfg.Selection, QuietRuns: true})
 }
 
 // runPass runs one pass, in plan mode when apply is outside the window,
