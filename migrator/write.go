@@ -322,7 +322,7 @@ func (r *run) restoreOverwritten(ctx context.Context, f *flow, it Item, readRev,
 		if put.Revision <= last+1 {
 			_ = e.Store.MarkSnapshot(r.id, f.ns, f.id, store.SnapshotRolledBack, 0, r.id)
 			it.Status, it.Diff = StatusConflict, ""
-			it.Reason = strPtr(fmt.Sprintf("an edit (revision %d) landed between the re-read (revision %d) and the write: it was put back; retried on a later pass",
+			it.Reason = strPtr(fmt.Sprintf("an edit (revision %d) landed between the re-read (revision %d) and the write: it was restored as the current revision; retried on a later pass",
 				ourRev-1, readRev))
 			return it, nil
 		}
