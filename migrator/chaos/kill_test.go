@@ -124,16 +124,19 @@ func TestSIGKILLedApplyResumesThenRollbackRestoresEveryByte(t *testing.T) {
 		"--retries", "3", "--timeout", "20s", "--log-level", "warn", "-o", "json"}
 
 	rng := rand.New(rand.NewPCG(20261127, 6))
-	estimate := time.Second // how long a full apply takes; measured each round
+	estimate := time.Second // how long a whole apply takes: learnt from the timers that fire too late
 	migrated := map[string]string{}
 	killed, midway, late := 0, 0, 0
 	start := time.Now()
-	for round := 0; round < sz.kills; round++ {
+	for round := 0; killed < sz.kills; round++ {
+		if round == 2*sz.kills {
+			t.Fatalf("only %d kills in %d rounds", killed, round)
+		}
 		before := revisionCounts(srv, flows)
 		roundStart := time.Now()
 		plan := nextKill(round, rng, pending, len(nsWithPending), estimate)
 
-		signalled := killApply(t, bin, sb, k, plan, common)
+		signalled, took := killApply(t, bin, sb, k, plan, common)
 		done := countMigrated(srv, flows)
 		switch {
 		case signalled:
@@ -142,7 +145,8 @@ func TestSIGKILLedApplyResumesThenRollbackRestoresEveryByte(t *testing.T) {
 				midway++
 			}
 		case plan.endpoint == "":
-			late++ // the run finished before the timer
+			late++ // the run finished before the timer: one more round
+			estimate = took
 		default:
 			t.Errorf("round %d: the kill at %s never fired: the run made fewer such requests", round, plan)
 		}
@@ -163,7 +167,6 @@ func TestSIGKILLedApplyResumesThenRollbackRestoresEveryByte(t *testing.T) {
 		// (then the re-run is a new run with nothing left to do)
 		runs := checkMigratedOnce(t, round, srv, sb.db(), flows, before, roundStart, migrated)
 
-		rbStart := time.Now()
 		restored := 0
 		for _, id := range runs {
 			rb := sb.run(t, bin, append([]string{"rollback", "--run", id}, common...)...)
@@ -176,13 +179,12 @@ func TestSIGKILLedApplyResumesThenRollbackRestoresEveryByte(t *testing.T) {
 		if restored != pending {
 			t.Fatalf("round %d: rollback of runs %v restored %d of %d flows", round, runs, restored, pending)
 		}
-		estimate = max(time.Since(rbStart)*3/4, 100*time.Millisecond) // rollback makes about one more request per flow than apply
 		checkRestored(t, round, srv, flows, before)
 		if t.Failed() {
 			t.FailNow() // later rounds would only repeat the story
 		}
 	}
-	t.Logf("%s: %d apply runs SIGKILLed, %d of them mid-way (some flows written, some left), %d timers fired after the run ended; in %s",
+	t.Logf("%s: %d apply runs SIGKILLed, %d of them mid-way (some flows written, some left); %d timers fired after the run ended (rounds repeated); in %s",
 		sz, killed, midway, late, time.Since(start).Round(time.Millisecond))
 	if midway < (sz.kills+1)/2 {
 		t.Errorf("only %d of %d kills landed mid-way: the test proves little", midway, sz.kills)
@@ -218,8 +220,9 @@ func nextKill(round int, rng *rand.Rand, pending, namespaces int, estimate time.
 }
 
 // killApply starts apply, kills it as planned, and reports whether SIGKILL
-// ended the process (a timer may fire too late, or a count never be reached).
-func killApply(t *testing.T, bin string, sb *sandbox, k *killer, plan killPlan, common []string) (signalled bool) {
+// ended the process (a timer may fire too late, or a count never be reached)
+// and how long the process ran.
+func killApply(t *testing.T, bin string, sb *sandbox, k *killer, plan killPlan, common []string) (signalled bool, took time.Duration) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -227,6 +230,7 @@ func killApply(t *testing.T, bin string, sb *sandbox, k *killer, plan killPlan, 
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	start := time.Now()
 	dead := make(chan struct{})
 	t.Cleanup(func() { _ = cmd.Process.Kill() }) // a no-op once reaped
 	k.arm(plan, cmd.Process, dead)
@@ -235,6 +239,7 @@ func killApply(t *testing.T, bin string, sb *sandbox, k *killer, plan killPlan, 
 		defer timer.Stop()
 	}
 	err := cmd.Wait()
+	took = time.Since(start)
 	close(dead)
 	k.disarm()
 	var exitErr *exec.ExitError
@@ -246,7 +251,7 @@ func killApply(t *testing.T, bin string, sb *sandbox, k *killer, plan killPlan, 
 	if !signalled && err != nil {
 		t.Fatalf("apply ended on its own with an error (plan %s): %v", plan, err)
 	}
-	return signalled
+	return signalled, took
 }
 
 // countMigrated counts the legacy flows that hold a migrated source.
