@@ -1,6 +1,7 @@
 package chaos_test
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -88,5 +89,25 @@ func TestApplyUnderFaultsFailsNoFlow(t *testing.T) {
 	}
 	if n := srv.RequestCount(kestratest.EndpointBulk) + srv.RequestCount(kestratest.EndpointNamespaceReplace); n != 0 {
 		t.Errorf("%d calls to the bulk or namespace-replace endpoints", n)
+	}
+}
+
+// TestTruncatedAnswersAreRetried: a broken proxy sends 5% of the answers
+// well framed but cut in half (a Content-Length that matches the short
+// body). Reads are idempotent and a write's outcome is settled by reading
+// back, so no flow should fail for it.
+func TestTruncatedAnswersAreRetried(t *testing.T) {
+	knownBug(t, "client.getJSON (client/request.go) decodes the body after the retry loop: a 200 whose JSON is cut short with a matching Content-Length is not retried, so one truncated search fails its whole namespace and one truncated re-read search fails every flow of the batch")
+	sz := suiteSizes()
+	flows := fleettest.Generate(sz.flows, sz.namespaces, legacyShare, false)
+	f := newFleet(t, flows, kestratest.Options{})
+	f.srv.SetFaults(kestratest.Faults{TruncateRate: 0.05, Seed: 1})
+	rep, err := f.engine(nil).Run(context.Background(), migrator.RunOptions{Mode: migrator.ModeApply, Selection: migrator.Selection{All: true}})
+	f.srv.SetFaults(kestratest.Faults{})
+	if err != nil {
+		t.Fatalf("apply stopped: %v", err)
+	}
+	if rep.Summary.Failed != 0 || rep.Summary.Migrated != f.pending() {
+		t.Errorf("truncated answers: %+v, want %d migrated and none failed", rep.Summary.Counts, f.pending())
 	}
 }
