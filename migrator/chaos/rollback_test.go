@@ -19,7 +19,7 @@ func (f *fleet) rollback(t *testing.T, e *migrator.Engine, opts migrator.Rollbac
 	return rep
 }
 
-// originalsKept counts the flows that do not hold their original source.
+// changedFlows counts the flows that do not hold their original source.
 func (f *fleet) changedFlows() int {
 	n := 0
 	for _, fl := range f.flows {
@@ -32,9 +32,9 @@ func (f *fleet) changedFlows() int {
 
 // TestRollbackAllTwiceKeepsTheOriginals: "rollback --all" restores the
 // original of every flow a migration wrote; running it again must leave
-// the originals in place, not roll the rollback back.
+// the originals in place, not roll the rollback back. (Found by this suite;
+// fixed in 50b29eb.)
 func TestRollbackAllTwiceKeepsTheOriginals(t *testing.T) {
-	knownBug(t, "Engine.rollbackTargets (migrator/rollback.go) takes the written snapshots of rollback runs as targets too: a second rollback --all restores their \"original\" (the migrated source) and re-migrates the fleet")
 	f := newFleet(t, fleettest.Generate(40, 4, 0.5, false), kestratest.Options{})
 	f.apply(t)
 	e := f.engine(nil)
@@ -52,9 +52,9 @@ func TestRollbackAllTwiceKeepsTheOriginals(t *testing.T) {
 // apply again, rollback --all, all within one second (a script, the chaos
 // suite, a daemon's quick passes): the last rollback must restore the
 // originals. Run ids carry the second plus a random suffix, so ordering
-// them as text orders runs of the same second at random.
+// them as text orders runs of the same second at random. (Found by this
+// suite; fixed in 50b29eb.)
 func TestRollbackAllPicksTheLatestMigrationWithinOneSecond(t *testing.T) {
-	knownBug(t, "Engine.rollbackTargets (migrator/rollback.go) picks the newest snapshot per flow by comparing run ids as text; runs of the same second compare by their random suffix, so rollback --all may pick an older run's snapshot and report the flow \"already holds the original source\" while it still holds the migration")
 	frozen := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	for attempt := 0; attempt < 16; attempt++ {
 		f := newFleet(t, fleettest.Generate(12, 2, 0.5, false), kestratest.Options{})
