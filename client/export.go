@@ -86,9 +86,25 @@ func (c *Client) spool(ctx context.Context, r request, f *os.File) (int64, error
 		}
 		n, err := io.Copy(permanentWriter{f}, body)
 		size = n
-		return err
+		if err != nil {
+			return err
+		}
+		return checkZIP(f, n)
 	})
 	return size, err
+}
+
+// checkZIP tells a ZIP cut short (a proxy that closed early but sent a
+// matching Content-Length: retried) from an answer that is no ZIP at all.
+func checkZIP(f *os.File, n int64) error {
+	if _, err := zip.NewReader(f, n); err == nil {
+		return nil
+	}
+	head := make([]byte, 1)
+	if _, err := f.ReadAt(head, 0); err == nil && (head[0] == '<' || head[0] == '{') {
+		return &permanentError{fmt.Errorf("read ZIP of %d bytes: the answer is HTML or JSON, not a ZIP", n)}
+	}
+	return fmt.Errorf("read ZIP of %d bytes: not a valid ZIP (cut short?)", n)
 }
 
 // permanentWriter marks write errors (disk full) as not worth a retry.

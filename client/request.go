@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -93,32 +94,43 @@ func (c *Client) callError(ctx context.Context, call string, err error) error {
 	return fmt.Errorf("%s: %w", call, err)
 }
 
-// getJSON sends r and decodes a JSON answer into out.
+// getJSON sends r and decodes a JSON answer into out. The answer is checked
+// inside the retry loop: JSON cut short (a proxy that closed early but sent a
+// matching Content-Length) is retried like a dropped connection; an answer
+// that is not JSON at all (HTML from a proxy, a wrong URL) is not.
 func (c *Client) getJSON(ctx context.Context, r request, out any) error {
-	var buf []byte
-	err := c.do(ctx, r, func(body io.Reader) error {
-		var err error
-		buf, err = readLimited(body, maxJSONBody)
-		return err
+	return c.do(ctx, r, func(body io.Reader) error {
+		buf, err := readLimited(body, maxJSONBody)
+		if err != nil {
+			return err
+		}
+		if err := checkJSON(buf); err != nil {
+			return err
+		}
+		if err := json.Unmarshal(buf, out); err != nil {
+			return &permanentError{fmt.Errorf("decode answer of %d bytes: %w", len(buf), err)}
+		}
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	return decodeJSON(r.call, buf, out)
 }
 
-// decodeJSON explains a non-JSON or truncated answer instead of failing
-// somewhere later.
-func decodeJSON(call string, buf []byte, out any) error {
-	err := json.Unmarshal(buf, out)
+// checkJSON tells JSON cut short (retried) from an answer that is not JSON
+// or cannot be decoded (not retried).
+func checkJSON(buf []byte) error {
+	var raw json.RawMessage
+	err := json.Unmarshal(buf, &raw)
 	if err == nil {
 		return nil
+	}
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) && syn.Offset == int64(len(buf)) && len(bytes.TrimSpace(buf)) > 0 {
+		return fmt.Errorf("decode answer of %d bytes: JSON cut short: %w", len(buf), err)
 	}
 	hint := ""
 	if t := strings.TrimSpace(string(buf[:min(len(buf), 64)])); strings.HasPrefix(t, "<") {
 		hint = " (HTML, not JSON: does server point at Kestra's API?)"
 	}
-	return fmt.Errorf("%s: decode answer of %d bytes%s: %w", call, len(buf), hint, err)
+	return &permanentError{fmt.Errorf("decode answer of %d bytes%s: %w", len(buf), hint, err)}
 }
 
 // readLimited reads r to the end; more than limit bytes is a permanent error.

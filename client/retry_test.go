@@ -153,21 +153,27 @@ func TestCallerContextStopsAHangingCall(t *testing.T) {
 	}
 }
 
+// TestTruncatedAnswerIsAnErrorNamingTheCall: JSON cut short (with a matching
+// Content-Length) is retried like a dropped connection, then reported.
 func TestTruncatedAnswerIsAnErrorNamingTheCall(t *testing.T) {
 	s, c := startPair(t, kestratest.Options{}, func(cfg *client.Config) { cfg.Tenant = "main" })
 	s.MustAdd(t, flowSrc("company", "etl"))
 	s.SetFaults(kestratest.Faults{TruncateRate: 1})
 	ctx := context.Background()
-	if _, err := c.Flow(ctx, "company", "etl"); err == nil || !strings.Contains(err.Error(), "get company/etl: decode answer") {
+	if _, err := c.Flow(ctx, "company", "etl"); err == nil || !strings.Contains(err.Error(), "get company/etl: giving up after") ||
+		!strings.Contains(err.Error(), "JSON cut short") {
 		t.Errorf("Flow: %v", err)
 	}
+	if n := s.RequestCount(kestratest.EndpointGet); n < 2 {
+		t.Errorf("a truncated answer was not retried (%d requests)", n)
+	}
 	for _, err := range c.SearchFlows(ctx, client.SearchQuery{}) {
-		if err == nil || !strings.Contains(err.Error(), `search namespace "" page 1: decode answer`) {
+		if err == nil || !strings.Contains(err.Error(), `search namespace "" page 1: giving up after`) {
 			t.Errorf("SearchFlows: %v", err)
 		}
 	}
 	err := c.ExportNamespace(ctx, "company", func(client.ExportedFlow) error { return nil })
-	if err == nil || !strings.Contains(err.Error(), "export namespace company: read ZIP") {
+	if err == nil || !strings.Contains(err.Error(), "export namespace company: giving up after") || !strings.Contains(err.Error(), "read ZIP") {
 		t.Errorf("ExportNamespace: %v", err)
 	}
 }

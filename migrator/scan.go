@@ -123,6 +123,12 @@ func (s *nsScan) scan(ctx context.Context) error {
 			if x.Namespace == s.ns || x.Namespace == "" && id != "" {
 				seen[id] = true
 				s.fail(s.ns, id, s.revs[id], fmt.Sprintf("export entry %q: %v", x.Entry, x.Err))
+				return nil
+			}
+			if x.Namespace == "" { // no flow of ours: say the server sent it, use nothing of it
+				msg := fmt.Sprintf("export of %s: refused entry %q: %v", s.ns, x.Entry, x.Err)
+				s.r.e.log().Warn(msg)
+				s.r.rec.Warn(msg)
 			}
 			return nil
 		}

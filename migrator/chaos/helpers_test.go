@@ -376,15 +376,6 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	}
 }
 
-// knownBug skips a test that reproduces a bug found by the suite in code it
-// does not own, unless KESTRA_MIGRATOR_CHAOS_BUGS=1 asks to see it fail.
-func knownBug(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv("KESTRA_MIGRATOR_CHAOS_BUGS") != "1" {
-		t.Skip("BUG: " + what + " (KESTRA_MIGRATOR_CHAOS_BUGS=1 runs this test)")
-	}
-}
-
 // syncWriter serializes writes from concurrent loggers into one buffer.
 type syncWriter struct {
 	mu sync.Mutex
