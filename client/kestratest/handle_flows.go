@@ -80,12 +80,24 @@ func (s *Server) handleRevisions(ns, id string) http.HandlerFunc {
 }
 
 func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
+	s.handleWrite(w, r, s.create)
+}
+
+func (s *Server) handleUpdate(ns, id string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.handleWrite(w, r, func(src string) (*record, *apiError) { return s.update(ns, id, src) })
+	}
+}
+
+// handleWrite stores the YAML body with store (under mu) and answers with
+// the stored flow and its source.
+func (s *Server) handleWrite(w http.ResponseWriter, r *http.Request, store func(string) (*record, *apiError)) {
 	src, ok := readYAML(w, r)
 	if !ok {
 		return
 	}
 	s.mu.Lock()
-	rec, e := s.create(src)
+	rec, e := store(src)
 	var body []byte
 	if e == nil {
 		cur := rec.current()
@@ -93,24 +105,6 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	s.answerWrite(w, body, e)
-}
-
-func (s *Server) handleUpdate(ns, id string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		src, ok := readYAML(w, r)
-		if !ok {
-			return
-		}
-		s.mu.Lock()
-		rec, e := s.update(ns, id, src)
-		var body []byte
-		if e == nil {
-			cur := rec.current()
-			body = withSource(cur.meta, cur.source)
-		}
-		s.mu.Unlock()
-		s.answerWrite(w, body, e)
-	}
 }
 
 func (s *Server) answerWrite(w http.ResponseWriter, body []byte, e *apiError) {
