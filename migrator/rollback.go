@@ -66,7 +66,7 @@ func (e *Engine) Rollback(ctx context.Context, opts RollbackOptions) (*Report, e
 		}
 	}
 	var wg sync.WaitGroup
-	slots := make(chan struct{}, max(e.Concurrency, 1))
+	slots := make(chan struct{}, e.concurrency())
 	for _, snap := range snaps {
 		if ctx.Err() != nil {
 			break

@@ -28,13 +28,10 @@ type run struct {
 // for what stopped the run (server unreachable, state file, cancellation);
 // per-flow problems are statuses in the report.
 func (e *Engine) Run(ctx context.Context, opts RunOptions) (*Report, error) {
-	if e.Concurrency < 1 {
-		e.Concurrency = 1
-	}
 	if opts.Mode == ModeApply && e.Store == nil {
 		return nil, errors.New("apply needs a state file")
 	}
-	r := &run{e: e, opts: opts, slots: make(chan struct{}, e.Concurrency)}
+	r := &run{e: e, opts: opts, slots: make(chan struct{}, e.concurrency())}
 	tenant, err := e.Source.ResolveTenant(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", e.Source.Server(), err)
@@ -46,10 +43,12 @@ func (e *Engine) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	if err := r.start(version, tenant); err != nil {
 		return nil, err
 	}
-	rep, err := r.execute(ctx)
-	r.finish(rep, err)
-	return rep, err
+	err = r.execute(ctx)
+	return r.finish(err), err
 }
+
+// concurrency is the number of flows in flight, at least 1.
+func (e *Engine) concurrency() int { return max(e.Concurrency, 1) }
 
 // start checks the server, opens (or resumes) the run and records it.
 func (r *run) start(version, tenant string) error {
@@ -120,14 +119,12 @@ func (r *run) resumable() (store.Run, bool) {
 	return store.Run{}, false
 }
 
-// finish closes the run in the state file.
-func (r *run) finish(rep *Report, runErr error) {
+// finish closes the run in the state file and returns its report.
+func (r *run) finish(runErr error) *Report {
 	e := r.e
-	if rep != nil {
-		*rep = *r.rec.Finish(e.now())
-	}
+	rep := r.rec.Finish(e.now())
 	if e.Store == nil || r.opts.Mode != ModeApply || !r.recorded {
-		return
+		return rep
 	}
 	status, msg := store.RunDone, ""
 	switch {
@@ -136,21 +133,18 @@ func (r *run) finish(rep *Report, runErr error) {
 	case runErr != nil:
 		status, msg = store.RunFailed, runErr.Error()
 	}
-	var counters map[string]int
-	if rep != nil {
-		counters = rep.Summary.Counts.Map()
-	}
-	if err := e.Store.FinishRun(r.id, e.now(), status, counters, msg); err != nil {
+	if err := e.Store.FinishRun(r.id, e.now(), status, rep.Summary.Counts.Map(), msg); err != nil {
 		e.log().Error("record the end of the run", "run", r.id, "err", err)
 	}
+	return rep
 }
 
 // execute scans every selected namespace, up to Concurrency at a time.
-func (r *run) execute(ctx context.Context) (*Report, error) {
+func (r *run) execute(ctx context.Context) error {
 	e := r.e
 	all, err := e.Source.Namespaces(ctx)
 	if err != nil {
-		return &Report{}, fmt.Errorf("list namespaces: %w", err)
+		return fmt.Errorf("list namespaces: %w", err)
 	}
 	sc := r.opts.Selection.resolve(all)
 	if e.Observer != nil {
@@ -158,12 +152,12 @@ func (r *run) execute(ctx context.Context) (*Report, error) {
 	}
 	if r.opts.Mode == ModeApply {
 		if err := r.reconcile(ctx, sc); err != nil {
-			return &Report{}, err
+			return err
 		}
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, len(sc.namespaces))
-	nsSlots := make(chan struct{}, e.Concurrency)
+	nsSlots := make(chan struct{}, e.concurrency())
 	for _, ns := range sc.namespaces {
 		if ctx.Err() != nil {
 			break
@@ -188,5 +182,5 @@ func (r *run) execute(ctx context.Context) (*Report, error) {
 	if first == nil {
 		first = ctx.Err()
 	}
-	return &Report{}, first
+	return first
 }
