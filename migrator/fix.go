@@ -96,8 +96,11 @@ func fixFile(rw *Rewriter, rec *Recorder, path string, opts FixOptions) {
 // resultItem fills an item from a rewrite result.
 func resultItem(it Item, res Result) Item {
 	it.Status, it.Changes, it.Warnings = res.Status, res.Changes, res.Warnings
-	for _, u := range res.Unsupported {
-		it.Warnings = append(it.Warnings, fmt.Sprintf("%s: %s", u.describe(), u.Unsupported))
+	if res.Status == StatusUnsupported && len(res.Unsupported) > 1 {
+		// the reason names the first task; list them all (partial mode warns itself)
+		for _, u := range res.Unsupported {
+			it.Warnings = append(it.Warnings, fmt.Sprintf("%s: %s", u.describe(), u.Unsupported))
+		}
 	}
 	if res.Reason != "" {
 		reason := res.Reason

@@ -187,7 +187,7 @@ func (o *outputOptions) validate() error {
 }
 
 // wantDiff: diffs are computed when asked for or when the format shows them.
-func (o *outputOptions) wantDiff() bool { return o.Diff || o.Format == "diff" }
+func (o *outputOptions) wantDiff() bool { return o.Diff || o.Format == "diff" || o.Format == "html" }
 
 // printReport writes the report to --output (atomically) or stdout.
 func (a *app) printReport(rep *migrator.Report, o outputOptions) error {
