@@ -40,7 +40,6 @@ type nsScan struct {
 	newSt  []store.FlowState
 	prev   *store.NamespaceProgress // the last pass's, when incremental
 	mu     sync.Mutex
-	err    error // the first error that stops the namespace
 }
 
 // namespace runs the pipeline over one namespace.

@@ -16,7 +16,7 @@ func TestNewRunID(t *testing.T) {
 	if !regexp.MustCompile(`^20261127T101500Z-[0-9a-f]{6}$`).MatchString(id) {
 		t.Errorf("NewRunID = %q", id)
 	}
-	if NewRunID(t0) == NewRunID(t0) {
+	if a, b := NewRunID(t0), NewRunID(t0); a == b {
 		t.Error("two ids of the same second are equal")
 	}
 	if a, b := NewRunID(t0), NewRunID(t0.Add(time.Second)); a >= b {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 func TestOpenCreatesPrivateFile(t *testing.T) {
@@ -122,10 +123,10 @@ func TestReadOnlyRefusesWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := openTest(t, path, Options{ReadOnly: true})
-	if err := s.CreateRun(Run{ID: "r1"}); !errors.Is(err, bolt.ErrDatabaseReadOnly) {
+	if err := s.CreateRun(Run{ID: "r1"}); !errors.Is(err, berrors.ErrDatabaseReadOnly) {
 		t.Errorf("CreateRun on read-only store: err = %v", err)
 	}
-	if err := s.PutProgress(NamespaceProgress{Namespace: "a"}); !errors.Is(err, bolt.ErrDatabaseReadOnly) {
+	if err := s.PutProgress(NamespaceProgress{Namespace: "a"}); !errors.Is(err, berrors.ErrDatabaseReadOnly) {
 		t.Errorf("PutProgress on read-only store: err = %v", err)
 	}
 }

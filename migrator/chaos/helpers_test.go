@@ -364,18 +364,6 @@ func migratedSource(src string) bool {
 		!strings.Contains(src, "\n        docker:")
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // syncWriter serializes writes from concurrent loggers into one buffer.
 type syncWriter struct {
 	mu sync.Mutex
