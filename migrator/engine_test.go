@@ -264,3 +264,25 @@ func TestEditBetweenReReadAndWriteIsPutBack(t *testing.T) {
 		t.Errorf("second pass: %+v", again.Summary)
 	}
 }
+
+// TestSmallParentNamespaceIsNotExportedWithItsChildren: the export of a
+// namespace carries its children's sources too; a parent whose own flows
+// are a small part of its subtree reads them one by one instead.
+func TestSmallParentNamespaceIsNotExportedWithItsChildren(t *testing.T) {
+	var flows []fleettest.Flow
+	flows = append(flows, fleettest.Make("company", "root-a", fleettest.Process), fleettest.Make("company", "root-b", fleettest.UpToDate))
+	for i := 0; i < 60; i++ {
+		flows = append(flows, fleettest.Make("company.team", fmt.Sprintf("f%02d", i), fleettest.Kind(i%5)))
+	}
+	f := newFleet(t, flows, kestratest.Options{})
+	rep := f.run(t, migrator.ModePlan)
+	if want, got := f.expected(), countsOf(rep); fmt.Sprint(want) != fmt.Sprint(got) {
+		t.Errorf("counts %v, want %v", got, want)
+	}
+	if n := f.srv.RequestCount(kestratest.EndpointExport); n != 1 {
+		t.Errorf("%d exports, want 1 (the child namespace's)", n)
+	}
+	if n := f.srv.RequestCount(kestratest.EndpointGet); n != 2 {
+		t.Errorf("%d single reads, want 2 (the parent's flows)", n)
+	}
+}

@@ -20,6 +20,11 @@ const validateBatch = 200
 // reads them one by one instead of exporting the namespace.
 const fetchAloneMax = 4
 
+// subtreeRatio: a namespace whose flows to read are fewer than 1/subtreeRatio
+// of the flows of its subtree reads them one by one rather than export them
+// all with the children's.
+const subtreeRatio = 10
+
 // flow is one flow on its way through the pipeline.
 type flow struct {
 	ns, id   string
@@ -30,16 +35,17 @@ type flow struct {
 
 // nsScan is one namespace's pass.
 type nsScan struct {
-	r      *run
-	ns     string
-	only   map[string]bool // nil: every flow
-	revs   map[string]int  // id -> revision, from the search
-	states map[string]store.FlowState
-	batch  []*flow
-	counts Counts
-	newSt  []store.FlowState
-	prev   *store.NamespaceProgress // the last pass's, when incremental
-	mu     sync.Mutex
+	r       *run
+	ns      string
+	only    map[string]bool // nil: every flow
+	revs    map[string]int  // id -> revision, from the search
+	subtree int             // flows the search listed, child namespaces included
+	states  map[string]store.FlowState
+	batch   []*flow
+	counts  Counts
+	newSt   []store.FlowState
+	prev    *store.NamespaceProgress // the last pass's, when incremental
+	mu      sync.Mutex
 }
 
 // namespace runs the pipeline over one namespace.
@@ -85,11 +91,23 @@ func (s *nsScan) listRevisions(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("search flows: %w", err)
 		}
+		s.subtree++
 		if f.Namespace == s.ns && s.wanted(f.ID) { // the search also returns child namespaces
 			s.revs[f.ID] = f.Revision
 		}
 	}
 	return nil
+}
+
+// readAlone says whether reading the changed flows one by one beats an
+// export: a few changed flows in an incremental pass or a --flow selection,
+// or a namespace whose own flows are a small part of its subtree (the
+// export would carry every child namespace's sources too).
+func (s *nsScan) readAlone(changed int) bool {
+	if (s.r.e.Incremental || s.only != nil) && changed <= fetchAloneMax {
+		return true
+	}
+	return changed*subtreeRatio < s.subtree
 }
 
 func (s *nsScan) wanted(id string) bool { return s.only == nil || s.only[id] }
@@ -109,7 +127,7 @@ func (s *nsScan) scan(ctx context.Context) error {
 	if len(changed) == 0 {
 		return nil
 	}
-	if (s.r.e.Incremental || s.only != nil) && len(changed) <= fetchAloneMax {
+	if s.readAlone(len(changed)) {
 		return s.fetchEach(ctx, changed)
 	}
 	seen := map[string]bool{}
