@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -131,17 +132,23 @@ type Selection struct {
 // Empty reports a selection that names nothing.
 func (s Selection) Empty() bool { return !s.All && len(s.Namespaces) == 0 && len(s.Flows) == 0 }
 
-// Validate checks the selectors' syntax.
+// Kestra's patterns for namespaces and flow ids (docs/kestra-api.md).
+var (
+	namespacePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+	flowIDPattern    = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]*$`)
+)
+
+// Validate checks the selectors' syntax against Kestra's patterns.
 func (s Selection) Validate() error {
 	for _, f := range s.Flows {
 		ns, id, ok := strings.Cut(f, "/")
-		if !ok || ns == "" || id == "" || strings.Contains(id, "/") {
-			return fmt.Errorf("--flow %q: want NAMESPACE/ID", f)
+		if !ok || !namespacePattern.MatchString(ns) || !flowIDPattern.MatchString(id) {
+			return fmt.Errorf("--flow %q: want NAMESPACE/ID (a namespace is lower case: [a-z0-9._-])", f)
 		}
 	}
 	for _, ns := range append(append([]string{}, s.Namespaces...), s.Exclude...) {
-		if ns == "" || strings.ContainsAny(ns, "/ ") {
-			return fmt.Errorf("namespace %q is not a namespace", ns)
+		if !namespacePattern.MatchString(ns) {
+			return fmt.Errorf("namespace %q is not a Kestra namespace (lower case letters, digits, '.', '_', '-')", ns)
 		}
 	}
 	return nil
