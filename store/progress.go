@@ -60,6 +60,7 @@ func (s *Store) RecordNamespace(states []FlowState, p NamespaceProgress) error {
 	if err := s.db.Batch(func(tx *bolt.Tx) error { return putAll(tx, puts) }); err != nil {
 		return fmt.Errorf("record namespace %s: %w", p.Namespace, err)
 	}
+	s.publishLive(false)
 	return nil
 }
 

@@ -108,6 +108,7 @@ func (s *Store) CreateRun(r Run) error {
 	if err != nil {
 		return fmt.Errorf("create run %s: %w", r.ID, err)
 	}
+	s.publishLive(true)
 	return nil
 }
 
@@ -137,6 +138,7 @@ func (s *Store) FinishRun(id string, finishedAt time.Time, status string, counte
 	if err != nil {
 		return fmt.Errorf("finish run %s: %w", id, err)
 	}
+	s.publishLive(true)
 	return nil
 }
 

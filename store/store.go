@@ -38,6 +38,9 @@ type Options struct {
 	NoSync bool
 	// BatchDelay overrides DefaultBatchDelay (0 keeps the default).
 	BatchDelay time.Duration
+	// PublishLive keeps a copy of the progress and the last runs beside the
+	// file (LivePath), for readers while this process holds it; removed on Close.
+	PublishLive bool
 }
 
 // Store is an open state file. It is safe for concurrent use.
@@ -46,6 +49,7 @@ type Store struct {
 	path     string
 	readOnly bool
 	now      func() time.Time
+	live     *livePublisher // nil unless Options.PublishLive
 }
 
 // Open opens the state file at path, creating it (and its parent
@@ -77,6 +81,9 @@ func Open(path string, opts Options) (*Store, error) {
 		db.MaxBatchDelay = opts.BatchDelay
 	}
 	s := &Store{db: db, path: path, readOnly: opts.ReadOnly, now: time.Now}
+	if opts.PublishLive && !opts.ReadOnly {
+		s.live = &livePublisher{}
+	}
 	if err := s.checkSchema(); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
@@ -130,6 +137,7 @@ func lockedError(path string, readOnly bool, timeout time.Duration) error {
 
 // Close releases the file and its lock.
 func (s *Store) Close() error {
+	s.stopLive()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close state file %s: %w", s.path, err)
 	}

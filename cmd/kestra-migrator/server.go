@@ -114,7 +114,7 @@ func (a *app) openStore() (*store.Store, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := store.Open(path, store.Options{})
+	st, err := store.Open(path, store.Options{PublishLive: true})
 	if err != nil {
 		_ = release()
 		return nil, nil, err
@@ -123,13 +123,14 @@ func (a *app) openStore() (*store.Store, func(), error) {
 }
 
 // openStoreReadOnly opens the state file for reading while a daemon may
-// hold it: bbolt's writer lock covers a pass, so it waits for one to end.
-func (a *app) openStoreReadOnly(ctx context.Context) (*store.Store, error) {
+// hold it: bbolt's writer lock covers a pass, so it waits for one to end
+// (up to wait).
+func (a *app) openStoreReadOnly(ctx context.Context, wait time.Duration) (*store.Store, error) {
 	path, err := a.cfg.dbPath()
 	if err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(wait)
 	for {
 		st, err := store.Open(path, store.Options{ReadOnly: true, Timeout: time.Second})
 		if err == nil || !errors.Is(err, store.ErrLocked) || time.Now().After(deadline) {

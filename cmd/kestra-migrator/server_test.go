@@ -241,3 +241,41 @@ func TestSnapshotsShow(t *testing.T) {
 		t.Errorf("unknown snapshot: exit %d: %s", code, errs)
 	}
 }
+
+// TestStatusDuringARunReadsItsLiveProgress: a long apply holds the state
+// file for its whole run; status answers from what the run publishes.
+func TestStatusDuringARunReadsItsLiveProgress(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "state.db")
+	st, err := store.Open(db, store.Options{PublishLive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.CreateRun(store.Run{ID: "20261127T100000Z-abcdef", Command: "apply"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordNamespace(nil, store.NamespaceProgress{Namespace: "company", Counts: map[string]int{"migrated": 5, "up-to-date": 2},
+		Complete: true, RunID: "20261127T100000Z-abcdef"}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) { // published within a second
+		if live, err := store.ReadLive(db); err == nil && len(live.Progress) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the live progress was not published")
+		}
+	}
+	start := time.Now()
+	code, out, errs := execute(t, "status", "--db", db, "-o", "json")
+	if code != 0 {
+		t.Fatalf("status: exit %d: %s", code, errs)
+	}
+	rep := decodeReport(t, out)
+	if rep.Summary.Migrated != 5 || len(rep.Runs) != 1 || len(rep.Warnings) == 0 || !strings.Contains(rep.Warnings[0], "held by a running process") {
+		t.Errorf("status from the live progress: %+v runs %v warnings %v", rep.Summary, rep.Runs, rep.Warnings)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("status took %s", took)
+	}
+}

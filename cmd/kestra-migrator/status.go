@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -23,25 +25,45 @@ func newStatusCommand(a *app) *cobra.Command {
 			if err := o.validate(); err != nil {
 				return err
 			}
-			st, err := a.openStoreReadOnly(cmd.Context())
+			progress, runs, note, err := a.readStatus(cmd.Context(), limit)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			progress, err := st.AllProgress()
-			if err != nil {
-				return err
+			rep := migrator.StatusReport(progress, runs, time.Now())
+			if note != "" {
+				rep.Warnings = append([]string{note}, rep.Warnings...)
 			}
-			runs, err := st.Runs(limit)
-			if err != nil {
-				return err
-			}
-			return a.printReport(migrator.StatusReport(progress, runs, time.Now()), o)
+			return a.printReport(rep, o)
 		},
 	}
 	o.addFlags(cmd.Flags(), "table")
 	cmd.Flags().IntVar(&limit, "runs", 5, "how many recent runs to list")
 	return cmd
+}
+
+// readStatus reads the progress and the last runs from the state file, or,
+// while a run holds it, from what that run publishes beside it.
+func (a *app) readStatus(ctx context.Context, limit int) ([]store.NamespaceProgress, []store.Run, string, error) {
+	st, err := a.openStoreReadOnly(ctx, 2*time.Second)
+	if errors.Is(err, store.ErrLocked) {
+		path, _ := a.cfg.dbPath()
+		if live, lerr := store.ReadLive(path); lerr == nil {
+			note := fmt.Sprintf("the state file is held by a running process (pid %d): its progress as of %s",
+				live.PID, live.PublishedAt.Format(time.RFC3339))
+			return live.Progress, live.Runs[:min(limit, len(live.Runs))], note, nil
+		}
+		st, err = a.openStoreReadOnly(ctx, 30*time.Second)
+	}
+	if err != nil {
+		return nil, nil, "", err
+	}
+	defer st.Close()
+	progress, err := st.AllProgress()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	runs, err := st.Runs(limit)
+	return progress, runs, "", err
 }
 
 func newRunsCommand(a *app) *cobra.Command {
@@ -55,7 +77,7 @@ func newRunsCommand(a *app) *cobra.Command {
 			if format != "table" && format != "json" {
 				return usagef("runs: --format %q: want table or json", format)
 			}
-			st, err := a.openStoreReadOnly(cmd.Context())
+			st, err := a.openStoreReadOnly(cmd.Context(), 30*time.Second)
 			if err != nil {
 				return err
 			}
@@ -94,7 +116,7 @@ func newSnapshotsCommand(a *app) *cobra.Command {
 				}
 				f.Namespace, f.FlowID = ns, id
 			}
-			st, err := a.openStoreReadOnly(cmd.Context())
+			st, err := a.openStoreReadOnly(cmd.Context(), 30*time.Second)
 			if err != nil {
 				return err
 			}
@@ -125,7 +147,7 @@ func newSnapshotsCommand(a *app) *cobra.Command {
 			if !ok {
 				return usagef("%q: want NAMESPACE/ID", args[1])
 			}
-			st, err := a.openStoreReadOnly(cmd.Context())
+			st, err := a.openStoreReadOnly(cmd.Context(), 30*time.Second)
 			if err != nil {
 				return err
 			}

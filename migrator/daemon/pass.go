@@ -20,7 +20,7 @@ type passFunc func(ctx context.Context, cfg Config, mode migrator.Mode) (*migrat
 // enginePass opens the state file for the length of the pass and runs an
 // incremental engine over the selection.
 func enginePass(ctx context.Context, cfg Config, mode migrator.Mode) (rep *migrator.Report, err error) {
-	st, err := store.Open(cfg.StatePath, store.Options{Timeout: storeTimeout})
+	st, err := store.Open(cfg.StatePath, store.Options{Timeout: storeTimeout, PublishLive: true})
 	if err != nil {
 		return nil, fmt.Errorf("open the state file: %w", err)
 	}
