@@ -286,3 +286,26 @@ func TestSmallParentNamespaceIsNotExportedWithItsChildren(t *testing.T) {
 		t.Errorf("%d single reads, want 2 (the parent's flows)", n)
 	}
 }
+
+// TestLargeNamespaceReReadsItsRevisionsAFewTimes: before each batch of
+// writes the engine searches the namespace again; a large namespace takes
+// larger batches so that stays a handful of searches, not one per 200 flows.
+func TestLargeNamespaceReReadsItsRevisionsAFewTimes(t *testing.T) {
+	var flows []fleettest.Flow
+	for i := 0; i < 3000; i++ {
+		k := fleettest.UpToDate
+		if i%2 == 0 {
+			k = fleettest.Process
+		}
+		flows = append(flows, fleettest.Make("company.big", fmt.Sprintf("f%04d", i), k))
+	}
+	f := newFleet(t, flows, kestratest.Options{})
+	rep := f.run(t, migrator.ModeApply)
+	if rep.Summary.Migrated != 1500 {
+		t.Fatalf("migrated %d, want 1500", rep.Summary.Migrated)
+	}
+	pages := 3000 / 500 // a search page holds 500 flows
+	if n := f.srv.RequestCount(kestratest.EndpointSearch); n > 6*pages {
+		t.Errorf("%d search requests for one namespace of 3,000 flows: more than 5 re-reads of %d pages", n, pages)
+	}
+}

@@ -12,9 +12,18 @@ import (
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
-// validateBatch is how many rewritten flows go through validation, snapshots
-// and writes together (the client splits validation into its own batches).
-const validateBatch = 200
+// A batch is the rewritten flows that go through validation, snapshots and
+// writes together (the client splits validation into its own requests).
+// Before writing a batch the engine re-reads its namespace's revisions (a
+// search of the whole subtree), so a large namespace takes larger batches:
+// a fifth of its subtree, between these bounds.
+const (
+	minBatch = 200
+	maxBatch = 2000
+)
+
+// batchSize keeps the re-reads of a namespace to about five searches.
+func (s *nsScan) batchSize() int { return min(max(s.subtree/5, minBatch), maxBatch) }
 
 // fetchAloneMax: with this many changed flows or fewer, an incremental pass
 // reads them one by one instead of exporting the namespace.
@@ -238,7 +247,7 @@ func (s *nsScan) process(ctx context.Context, f *flow) error {
 	switch res.Status {
 	case StatusPending:
 		s.batch = append(s.batch, f)
-		if len(s.batch) >= validateBatch {
+		if len(s.batch) >= s.batchSize() {
 			return s.flush(ctx)
 		}
 		return nil
