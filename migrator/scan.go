@@ -19,7 +19,7 @@ import (
 // a fifth of its subtree, between these bounds.
 const (
 	minBatch = 200
-	maxBatch = 2000
+	maxBatch = 1000
 )
 
 // batchSize keeps the re-reads of a namespace to about five searches.
