@@ -16,14 +16,14 @@ import (
 // writes together (the client splits validation into its own requests).
 // Before writing a batch the engine re-reads its namespace's revisions (a
 // search of the whole subtree), so a large namespace takes larger batches:
-// a fifth of its subtree, between these bounds.
+// a tenth of its subtree, between these bounds.
 const (
 	minBatch = 200
 	maxBatch = 1000
 )
 
-// batchSize keeps the re-reads of a namespace to about five searches.
-func (s *nsScan) batchSize() int { return min(max(s.subtree/5, minBatch), maxBatch) }
+// batchSize keeps the re-reads of a namespace to about ten searches.
+func (s *nsScan) batchSize() int { return min(max(s.subtree/10, minBatch), maxBatch) }
 
 // fetchAloneMax: with this many changed flows or fewer, an incremental pass
 // reads them one by one instead of exporting the namespace.
