@@ -43,7 +43,7 @@ type StateStore interface {
 	MarkSnapshots(marks []store.SnapshotMark) error
 	Snapshots(f store.SnapshotFilter) ([]store.Snapshot, error)
 	FlowStates(ns string) (map[string]store.FlowState, error)
-	RecordNamespace(states []store.FlowState, p store.NamespaceProgress) error
+	RecordNamespace(states []store.FlowState, p store.NamespaceProgress, marks ...store.SnapshotMark) error
 	Progress(ns string) (store.NamespaceProgress, error)
 }
 

@@ -142,7 +142,9 @@ func (nullStore) Snapshots(store.SnapshotFilter) ([]store.Snapshot, error) { ret
 func (nullStore) FlowStates(string) (map[string]store.FlowState, error) {
 	return map[string]store.FlowState{}, nil
 }
-func (nullStore) RecordNamespace([]store.FlowState, store.NamespaceProgress) error { return nil }
+func (nullStore) RecordNamespace([]store.FlowState, store.NamespaceProgress, ...store.SnapshotMark) error {
+	return nil
+}
 func (nullStore) Progress(string) (store.NamespaceProgress, error) {
 	return store.NamespaceProgress{}, store.ErrNotFound
 }

@@ -44,17 +44,18 @@ type flow struct {
 
 // nsScan is one namespace's pass.
 type nsScan struct {
-	r       *run
-	ns      string
-	only    map[string]bool // nil: every flow
-	revs    map[string]int  // id -> revision, from the search
-	subtree int             // flows the search listed, child namespaces included
-	states  map[string]store.FlowState
-	batch   []*flow
-	counts  Counts
-	newSt   []store.FlowState
-	prev    *store.NamespaceProgress // the last pass's, when incremental
-	mu      sync.Mutex
+	r         *run
+	ns        string
+	only      map[string]bool // nil: every flow
+	revs      map[string]int  // id -> revision, from the search
+	subtree   int             // flows the search listed, child namespaces included
+	states    map[string]store.FlowState
+	batch     []*flow
+	counts    Counts
+	newSt     []store.FlowState
+	prev      *store.NamespaceProgress // the last pass's, when incremental
+	lastMarks []store.SnapshotMark     // the last batch's, recorded with the namespace
+	mu        sync.Mutex
 }
 
 // namespace runs the pipeline over one namespace.
@@ -84,7 +85,7 @@ func (r *run) namespace(ctx context.Context, ns string, only map[string]bool) er
 	}
 	err := s.scan(ctx)
 	if err == nil {
-		err = s.flush(ctx)
+		err = s.flush(ctx, true)
 	}
 	if serr := s.record(err == nil); serr != nil && err == nil {
 		err = serr
@@ -248,7 +249,7 @@ func (s *nsScan) process(ctx context.Context, f *flow) error {
 	case StatusPending:
 		s.batch = append(s.batch, f)
 		if len(s.batch) >= s.batchSize() {
-			return s.flush(ctx)
+			return s.flush(ctx, false)
 		}
 		return nil
 	default:
@@ -309,15 +310,22 @@ func (s *nsScan) record(complete bool) error {
 	if e.Store == nil || (s.r.opts.Mode != ModeApply && !e.Incremental) {
 		return nil
 	}
-	if complete && len(s.newSt) == 0 && s.prev != nil && s.prev.Complete && maps.Equal(s.prev.Counts, s.counts.Map()) {
+	if complete && len(s.newSt) == 0 && len(s.lastMarks) == 0 && s.prev != nil && s.prev.Complete && maps.Equal(s.prev.Counts, s.counts.Map()) {
 		return nil // a quiet pass: nothing to record, no fsync
 	}
 	now := e.now()
 	for i := range s.newSt {
 		s.newSt[i].UpdatedAt = now
 	}
-	return e.Store.RecordNamespace(s.newSt, store.NamespaceProgress{Namespace: s.ns, Counts: s.counts.Map(),
-		LastScan: now, Complete: complete, RunID: s.r.id})
+	err := e.Store.RecordNamespace(s.newSt, store.NamespaceProgress{Namespace: s.ns, Counts: s.counts.Map(),
+		LastScan: now, Complete: complete, RunID: s.r.id}, s.lastMarks...)
+	if errors.Is(err, store.ErrTransition) || errors.Is(err, store.ErrNotFound) {
+		// only marks were refused (the rest is recorded): their snapshots
+		// stay as they were, and the next run settles any left "saved"
+		e.log().Error("record the namespace's last writes", "namespace", s.ns, "err", err)
+		return nil
+	}
+	return err
 }
 
 func (e *Engine) observeNamespace(ns string, c Counts) {

@@ -19,8 +19,9 @@ import (
 const finishTimeout = 2 * time.Minute
 
 // flush validates the batch of rewritten flows, then writes the valid ones
-// (apply) or reports them pending (plan).
-func (s *nsScan) flush(ctx context.Context) error {
+// (apply) or reports them pending (plan). The marks of the namespace's last
+// batch are recorded with the namespace itself (one fsync fewer).
+func (s *nsScan) flush(ctx context.Context, last bool) error {
 	batch := s.batch
 	s.batch = nil
 	if len(batch) == 0 {
@@ -70,7 +71,9 @@ func (s *nsScan) flush(ctx context.Context) error {
 	wg.Wait()
 	// one transaction for the batch's marks: a crash before it leaves the
 	// snapshots "saved", and the next run settles them from the server
-	if err := s.r.e.Store.MarkSnapshots(marks.list); err != nil {
+	if last {
+		s.lastMarks = marks.list
+	} else if err := s.r.e.Store.MarkSnapshots(marks.list); err != nil {
 		s.r.e.log().Error("record the batch's writes", "namespace", s.ns, "err", err)
 	}
 	return ctx.Err()

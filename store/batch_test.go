@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -56,5 +57,26 @@ func TestRecordNamespaceStoresStatesAndProgressTogether(t *testing.T) {
 	}
 	if _, err := s.Progress("other"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("progress recorded despite the refused states: %v", err)
+	}
+}
+
+func TestRecordNamespaceWithMarks(t *testing.T) {
+	s := newTestStore(t)
+	mustCreateRun(t, s, "r1")
+	if err := s.SaveSnapshot(Snapshot{RunID: "r1", Namespace: "ns", FlowID: "a", Revision: 1, Original: []byte("o"), Migrated: []byte("m")}); err != nil {
+		t.Fatal(err)
+	}
+	marks := []SnapshotMark{{RunID: "r1", Namespace: "ns", FlowID: "a", State: SnapshotWritten, NewRevision: 2},
+		{RunID: "r1", Namespace: "ns", FlowID: "ghost", State: SnapshotWritten, NewRevision: 2}}
+	err := s.RecordNamespace([]FlowState{{Namespace: "ns", ID: "a", Revision: 2, Status: "migrated"}},
+		NamespaceProgress{Namespace: "ns", Complete: true}, marks...)
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "ghost") {
+		t.Fatalf("the refused mark is not reported: %v", err)
+	}
+	if a, _ := s.Snapshot("r1", "ns", "a"); a.State != SnapshotWritten || a.NewRevision != 2 {
+		t.Errorf("mark a: %s %d", a.State, a.NewRevision)
+	}
+	if p, err := s.Progress("ns"); err != nil || !p.Complete {
+		t.Errorf("progress not recorded along a refused mark: %+v %v", p, err)
 	}
 }

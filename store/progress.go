@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -41,11 +42,19 @@ func (s *Store) PutProgress(p NamespaceProgress) error {
 	return s.RecordNamespace(nil, p)
 }
 
-// RecordNamespace stores the states of a namespace's flows and its progress
-// in one transaction: one fsync at the end of a namespace's pass.
-func (s *Store) RecordNamespace(states []FlowState, p NamespaceProgress) error {
+// RecordNamespace stores the states of a namespace's flows, its progress
+// and the marks of its last writes in one transaction: one fsync at the end
+// of a namespace's pass. A mark that cannot apply (an unknown snapshot, a
+// state change that makes no sense) is left out and reported; the rest is
+// recorded.
+func (s *Store) RecordNamespace(states []FlowState, p NamespaceProgress, marks ...SnapshotMark) error {
 	if err := checkPart("namespace", p.Namespace); err != nil {
 		return fmt.Errorf("put progress: %w", err)
+	}
+	for _, m := range marks {
+		if err := m.check(); err != nil {
+			return err
+		}
 	}
 	val, err := json.Marshal(progressRecord{Counts: p.Counts, LastScan: utc(p.LastScan), Cursor: p.Cursor,
 		Complete: p.Complete, RunID: p.RunID, Error: scrubText(p.Error)})
@@ -57,11 +66,25 @@ func (s *Store) RecordNamespace(states []FlowState, p NamespaceProgress) error {
 		return err
 	}
 	puts = append(puts, put{bucketProgress, []byte(p.Namespace), val})
-	if err := s.db.Batch(func(tx *bolt.Tx) error { return putAll(tx, puts) }); err != nil {
+	now := utc(s.now())
+	var refused []error
+	err = s.db.Batch(func(tx *bolt.Tx) error {
+		refused = refused[:0] // Batch may run this body again
+		for _, m := range marks {
+			if err := m.apply(tx, now); err != nil {
+				if !errors.Is(err, ErrTransition) && !errors.Is(err, ErrNotFound) {
+					return err
+				}
+				refused = append(refused, fmt.Errorf("mark snapshot %s/%s (run %s) %s: %w", m.Namespace, m.FlowID, m.RunID, m.State, err))
+			}
+		}
+		return putAll(tx, puts)
+	})
+	if err != nil {
 		return fmt.Errorf("record namespace %s: %w", p.Namespace, err)
 	}
 	s.publishLive(false)
-	return nil
+	return errors.Join(refused...)
 }
 
 // Progress returns a namespace's progress, or an error wrapping ErrNotFound.
