@@ -177,7 +177,6 @@ type entry struct {
 	OnDash     bool // the key shares its line with a sequence dash ("- key: v")
 	Span       span // from the line start (or the key, OnDash) through the last line of the value
 	ContentEnd int  // end of the last value character, before that line's ending
-	lastLine   int  // 0-based index of the entry's last line
 }
 
 // entryOf computes the extent of a block mapping entry: its key line, every
@@ -225,7 +224,7 @@ func (d *Document) entryOf(key, value *yaml.Node) entry {
 	}
 	return entry{Key: key, Value: value, Col: col, OnDash: onDash,
 		Span:       span{start, d.lineEnd(spanLast)},
-		ContentEnd: d.lineStarts[last] + len(d.line(last)), lastLine: last}
+		ContentEnd: d.lineStarts[last] + len(d.line(last))}
 }
 
 func isDashLine(rest []byte) bool {

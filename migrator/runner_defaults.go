@@ -7,12 +7,6 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// planTask decides one task found anywhere in the flow.
-func (r *RunnerRule) planTask(d *Document, t *yaml.Node, path string) (Outcome, bool) {
-	o := Outcome{Change: Change{Path: path, TaskID: scalarString(mapValue(t, "id")), Type: scalarString(mapValue(t, "type"))}}
-	return r.planMapping(d, t, o)
-}
-
 // legacyDefaultKeys are the task settings a defaults entry can interact with.
 var legacyDefaultKeys = []string{"runner", "docker", "taskRunner", "containerImage", "outputDirectory"}
 

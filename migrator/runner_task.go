@@ -33,6 +33,12 @@ type taskPlan struct {
 	hasEntry bool // docker.entryPoint is set
 }
 
+// planTask decides one task found anywhere in the flow.
+func (r *RunnerRule) planTask(d *Document, t *yaml.Node, path string) (Outcome, bool) {
+	o := Outcome{Change: Change{Path: path, TaskID: scalarString(mapValue(t, "id")), Type: scalarString(mapValue(t, "type"))}}
+	return r.planMapping(d, t, o)
+}
+
 // planMapping decides the rewrite of one task mapping (or defaults values).
 func (r *RunnerRule) planMapping(d *Document, m *yaml.Node, o Outcome) (Outcome, bool) {
 	if mapIndex(m, "runner") < 0 && mapIndex(m, "docker") < 0 {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
@@ -28,7 +29,7 @@ func BenchmarkPeakRSS(b *testing.B) {
 	sizes := []int{10000, 100000}
 	if s := os.Getenv("KESTRA_MIGRATOR_RSS_SIZES"); s != "" {
 		sizes = nil
-		for _, f := range filepathSplit(s) {
+		for _, f := range strings.Split(s, ",") {
 			var n int
 			fmt.Sscan(f, &n)
 			sizes = append(sizes, n)
@@ -66,18 +67,4 @@ func BenchmarkPeakRSS(b *testing.B) {
 			}
 		})
 	}
-}
-
-func filepathSplit(s string) []string {
-	var out []string
-	start := 0
-	for i := 0; i <= len(s); i++ {
-		if i == len(s) || s[i] == ',' {
-			if i > start {
-				out = append(out, s[start:i])
-			}
-			start = i + 1
-		}
-	}
-	return out
 }

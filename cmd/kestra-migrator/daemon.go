@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -103,7 +104,7 @@ func (a *app) daemonConfig(obs client.Observer, sel migrator.Selection) (daemon.
 	if err != nil {
 		return daemon.Config{}, err
 	}
-	if err := os.MkdirAll(dirOf(path), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return daemon.Config{}, fmt.Errorf("state file: %w", err)
 	}
 	ver, _ := buildVersion()

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -36,7 +37,10 @@ func TestApplySurvivesSIGKILL(t *testing.T) {
 	bin := buildBinary(t)
 	rounds := 3
 	if n := os.Getenv("KESTRA_MIGRATOR_KILLS"); n != "" {
-		rounds = atoi(t, n)
+		var err error
+		if rounds, err = strconv.Atoi(n); err != nil {
+			t.Fatalf("KESTRA_MIGRATOR_KILLS: %v", err)
+		}
 	}
 	flows := fleettest.Generate(160, 8, 0.5, false)
 	srv := fakeKestra(t, flows, kestratest.Options{})
@@ -94,18 +98,6 @@ func TestApplySurvivesSIGKILL(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d runs killed mid-way", killed, rounds)
-}
-
-func atoi(t *testing.T, s string) int {
-	t.Helper()
-	n := 0
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			t.Fatalf("not a number: %q", s)
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n
 }
 
 // TestApplyStopsCleanlyOnSIGTERM: the run finishes or abandons its in-flight

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -107,7 +108,7 @@ func (a *app) openStore() (*store.Store, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := os.MkdirAll(dirOf(path), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, nil, fmt.Errorf("state file: %w", err)
 	}
 	release, err := store.Lock(path)
@@ -143,15 +144,6 @@ func (a *app) openStoreReadOnly(ctx context.Context, wait time.Duration) (*store
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
-}
-
-func dirOf(path string) string {
-	for i := len(path) - 1; i >= 0; i-- {
-		if path[i] == '/' || path[i] == os.PathSeparator {
-			return path[:i]
-		}
-	}
-	return "."
 }
 
 // incomplete maps a finished apply or rollback to exit 4 when some flows
