@@ -52,6 +52,10 @@ type Config struct {
 	ValidateBatchSize int    // sources per validate request; default 50
 	ExportEntryLimit  int64  // largest accepted ZIP entry in bytes; default 64 MiB
 	TempDir           string // where exports are spooled; default os.TempDir()
+	// IdentifyFlow reads a flow source's top-level namespace and id without
+	// a parse when it can (ok false: not sure); the export then parses only
+	// the sources it cannot read. The migrator passes rewrite.FlowIdentity.
+	IdentifyFlow func(src []byte) (namespace, id string, ok bool)
 
 	Logger    *slog.Logger // nil discards; one debug record per attempt
 	Observer  Observer     // optional metrics hook

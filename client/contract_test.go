@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/kestra-migrator/kestra-migrator/client"
 	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
 )

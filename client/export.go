@@ -129,7 +129,7 @@ func (c *Client) exportEntry(e *zip.File) ExportedFlow {
 		ef.Err = fmt.Errorf("entry %q: %w", e.Name, err)
 		return ef
 	}
-	ef.Namespace, ef.ID, err = flowHeader(src)
+	ef.Namespace, ef.ID, err = c.flowHeader(src)
 	if err != nil {
 		ef.Err = fmt.Errorf("entry %q: cannot map to a flow: %w", e.Name, err)
 		return ef
@@ -173,9 +173,11 @@ func readEntry(e *zip.File, limit int64) ([]byte, error) {
 
 // flowHeader reads the top-level id and namespace of a flow source: a line
 // scan when it is sure (most flows), else a YAML parse.
-func flowHeader(src []byte) (ns, id string, err error) {
-	if ns, id, ok := FlowIdentity(src); ok {
-		return ns, id, checkRef(ns, id)
+func (c *Client) flowHeader(src []byte) (ns, id string, err error) {
+	if c.cfg.IdentifyFlow != nil {
+		if ns, id, ok := c.cfg.IdentifyFlow(src); ok {
+			return ns, id, checkRef(ns, id)
+		}
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {

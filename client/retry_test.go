@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/kestra-migrator/kestra-migrator/client"
 	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
 )

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/kestra-migrator/kestra-migrator/client"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
+	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
@@ -50,8 +52,8 @@ type StateStore interface {
 // Observer is told about the engine's progress (progress bars, metrics).
 type Observer interface {
 	NamespacesFound(n int)
-	FlowDone(ns string, s Status)
-	NamespaceDone(ns string, c Counts)
+	FlowDone(ns string, s report.Status)
+	NamespaceDone(ns string, c report.Counts)
 }
 
 // Engine drives scan -> rewrite -> validate -> snapshot -> write -> record,
@@ -59,7 +61,7 @@ type Observer interface {
 type Engine struct {
 	Source      FlowSource
 	Store       StateStore // required to apply; plan uses it only when set (daemon)
-	Rewriter    *Rewriter
+	Rewriter    *rewrite.Rewriter
 	Log         *slog.Logger
 	Observer    Observer
 	Concurrency int  // flows in flight at once
@@ -70,10 +72,7 @@ type Engine struct {
 	// Incremental skips flows whose revision matches the state file's record
 	// of an earlier pass (the daemon): a quiet fleet costs a search per namespace.
 	Incremental bool
-	// ProcessType and DockerType are the rewrite's targets: apply refuses an
-	// old server whose task runner types have other names.
-	ProcessType, DockerType string
-	Now                     func() time.Time
+	Now         func() time.Time
 }
 
 // Mode says whether a run writes.
@@ -97,7 +96,7 @@ type RunOptions struct {
 	QuietRuns bool
 }
 
-// ErrOldServer refuses to apply against a server without taskRunner types.
+// ErrOldServer refuses to apply against a server a rule's output does not suit.
 var ErrOldServer = errors.New("server too old")
 
 func (e *Engine) now() time.Time {

@@ -13,6 +13,8 @@ import (
 	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
 	"github.com/kestra-migrator/kestra-migrator/migrator"
 	"github.com/kestra-migrator/kestra-migrator/migrator/fleettest"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
+	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
@@ -30,7 +32,7 @@ func newFleet(t testing.TB, flows []fleettest.Flow, opts kestratest.Options) *fl
 	if err := fleettest.Seed(srv, flows); err != nil {
 		t.Fatal(err)
 	}
-	cli, err := client.New(client.Config{Server: srv.URL(), Username: opts.Username, Password: opts.Password,
+	cli, err := client.New(client.Config{Server: srv.URL(), IdentifyFlow: rewrite.FlowIdentity, Username: opts.Username, Password: opts.Password,
 		Token: opts.Token, Retries: 8, RetryWaitMin: time.Millisecond, RetryWaitMax: 20 * time.Millisecond, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -44,11 +46,11 @@ func newFleet(t testing.TB, flows []fleettest.Flow, opts kestratest.Options) *fl
 }
 
 func (f *fleet) engine() *migrator.Engine {
-	return &migrator.Engine{Source: f.cli, Store: f.st, Rewriter: migrator.NewRewriter(migrator.Options{}),
+	return &migrator.Engine{Source: f.cli, Store: f.st, Rewriter: rewrite.MustRewriter(rewrite.Options{}),
 		Concurrency: 4, Validate: true}
 }
 
-func (f *fleet) run(t testing.TB, mode migrator.Mode) *migrator.Report {
+func (f *fleet) run(t testing.TB, mode migrator.Mode) *report.Report {
 	t.Helper()
 	rep, err := f.engine().Run(context.Background(), migrator.RunOptions{Mode: mode, Selection: migrator.Selection{All: true}, Resume: true})
 	if err != nil {
@@ -69,11 +71,11 @@ func (f *fleet) expected() map[string]map[string]int {
 	return want
 }
 
-func countsOf(rep *migrator.Report) map[string]map[string]int {
+func countsOf(rep *report.Report) map[string]map[string]int {
 	got := map[string]map[string]int{}
 	for _, ns := range rep.Namespaces {
 		got[ns.Namespace] = map[string]int{}
-		for _, s := range migrator.Statuses {
+		for _, s := range report.Statuses {
 			if n := ns.Get(s); n > 0 {
 				got[ns.Namespace][string(s)] = n
 			}
@@ -97,7 +99,7 @@ func TestPlanCountsPerNamespaceAndNeverWrites(t *testing.T) {
 	}
 	for _, ns := range rep.Namespaces {
 		for _, it := range ns.Items {
-			if (it.Status == migrator.StatusInvalid || it.Status == migrator.StatusFailed || it.Status == migrator.StatusUnsupported) && it.Reason == nil {
+			if (it.Status == report.StatusInvalid || it.Status == report.StatusFailed || it.Status == report.StatusUnsupported) && it.Reason == nil {
 				t.Errorf("%s/%s %s without a reason", it.Namespace, it.ID, it.Status)
 			}
 		}
@@ -152,17 +154,17 @@ func TestValidationRejectsMigratedFlow(t *testing.T) {
 	flows := []fleettest.Flow{fleettest.Make("company.a", "bad", fleettest.Invalid), fleettest.Make("company.a", "good", fleettest.Process)}
 	f := newFleet(t, flows, kestratest.Options{})
 	rep := f.run(t, migrator.ModeApply)
-	items := map[string]migrator.Item{}
+	items := map[string]report.Item{}
 	for _, it := range rep.Namespaces[0].Items {
 		items[it.ID] = it
 	}
-	if it := items["bad"]; it.Status != migrator.StatusInvalid || it.Reason == nil || !strings.Contains(*it.Reason, fleettest.InvalidMarker) {
+	if it := items["bad"]; it.Status != report.StatusInvalid || it.Reason == nil || !strings.Contains(*it.Reason, fleettest.InvalidMarker) {
 		t.Errorf("bad: %s %v", it.Status, it.Reason)
 	}
 	if n := len(f.srv.Revisions("company.a", "bad")); n != 1 {
 		t.Errorf("the invalid flow was written (%d revisions)", n)
 	}
-	if items["good"].Status != migrator.StatusMigrated {
+	if items["good"].Status != report.StatusMigrated {
 		t.Errorf("good: %s", items["good"].Status)
 	}
 }

@@ -11,7 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kestra-migrator/kestra-migrator/client"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
+	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
 )
 
 // FixOptions configure a fix run over local flow files (flows kept in git).
@@ -26,7 +27,7 @@ type FixOptions struct {
 // file may hold several flows separated by ---). A file that cannot be read
 // or parsed is reported failed with its path and the parser's line, and the
 // run goes on. The error is for what stops the whole run (a missing path).
-func Fix(ctx context.Context, rw *Rewriter, opts FixOptions) (*Report, error) {
+func Fix(ctx context.Context, rw *rewrite.Rewriter, opts FixOptions) (*report.Report, error) {
 	now := opts.Now
 	if now == nil {
 		now = time.Now
@@ -35,7 +36,7 @@ func Fix(ctx context.Context, rw *Rewriter, opts FixOptions) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rec := NewRecorder("fix", "", now())
+	rec := report.NewRecorder("fix", "", now())
 	rec.KeepUpToDate = true // every file is listed
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
@@ -46,21 +47,21 @@ func Fix(ctx context.Context, rw *Rewriter, opts FixOptions) (*Report, error) {
 	return rec.Finish(now()), nil
 }
 
-func fixFile(rw *Rewriter, rec *Recorder, path string, opts FixOptions) {
+func fixFile(rw *rewrite.Rewriter, rec *report.Recorder, path string, opts FixOptions) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		rec.Add(failedItem(path, "", "", err.Error()))
 		return
 	}
-	docs := SplitDocuments(src)
+	docs := rewrite.SplitDocuments(src)
 	var out bytes.Buffer
-	items := make([]Item, 0, len(docs))
+	items := make([]report.Item, 0, len(docs))
 	lineBase := 0
 	for _, doc := range docs {
-		ns, id := FlowIdentity(doc)
+		ns, id, _ := rewrite.FlowIdentity(doc)
 		res, err := rw.Rewrite(doc)
 		if err != nil {
-			var pe *ParseError
+			var pe *rewrite.ParseError
 			if errors.As(err, &pe) && pe.Line > 0 {
 				err = fmt.Errorf("line %d: %s", lineBase+pe.Line, pe.Msg)
 			}
@@ -69,12 +70,12 @@ func fixFile(rw *Rewriter, rec *Recorder, path string, opts FixOptions) {
 		}
 		lineBase += bytes.Count(doc, []byte{'\n'})
 		out.Write(res.Source)
-		items = append(items, resultItem(Item{Namespace: ns, ID: id, File: path}, res))
+		items = append(items, resultItem(report.Item{Namespace: ns, ID: id, File: path}, res))
 	}
 	changed := !bytes.Equal(out.Bytes(), src)
 	var diff string
 	if changed && opts.Diff {
-		diff = UnifiedDiff(path, src, out.Bytes())
+		diff = report.UnifiedDiff(path, src, out.Bytes())
 	}
 	if changed && opts.Write {
 		if err := WriteFileAtomic(path, out.Bytes()); err != nil {
@@ -83,8 +84,8 @@ func fixFile(rw *Rewriter, rec *Recorder, path string, opts FixOptions) {
 		}
 	}
 	for i, it := range items {
-		if opts.Write && it.Status == StatusPending {
-			it.Status = StatusMigrated
+		if opts.Write && it.Status == report.StatusPending {
+			it.Status = report.StatusMigrated
 		}
 		if i == 0 {
 			it.Diff = diff // one diff per file, on its first flow
@@ -94,12 +95,13 @@ func fixFile(rw *Rewriter, rec *Recorder, path string, opts FixOptions) {
 }
 
 // resultItem fills an item from a rewrite result.
-func resultItem(it Item, res Result) Item {
-	it.Status, it.Changes, it.Warnings = res.Status, res.Changes, res.Warnings
-	if res.Status == StatusUnsupported && len(res.Unsupported) > 1 {
+func resultItem(it report.Item, res rewrite.Result) report.Item {
+	it.Status, it.Changes, it.Warnings = report.Status(res.Status), res.Changes, res.Warnings
+	if res.Status == rewrite.StatusUnsupported && len(res.Unsupported) > 1 {
 		// the reason names the first task; list them all (partial mode warns itself)
 		for _, u := range res.Unsupported {
-			it.Warnings = append(it.Warnings, fmt.Sprintf("%s: %s", u.describe(), u.Unsupported))
+			it.Warnings = append(it.Warnings, report.Warning{Rule: u.Rule, Path: u.Path,
+				Message: fmt.Sprintf("%s: %s", u.Describe(), u.Unsupported)})
 		}
 	}
 	if res.Reason != "" {
@@ -109,8 +111,8 @@ func resultItem(it Item, res Result) Item {
 	return it
 }
 
-func failedItem(path, ns, id, reason string) Item {
-	return Item{Namespace: ns, ID: id, File: path, Status: StatusFailed, Reason: &reason}
+func failedItem(path, ns, id, reason string) report.Item {
+	return report.Item{Namespace: ns, ID: id, File: path, Status: report.StatusFailed, Reason: &reason}
 }
 
 // flowFiles expands paths: files as given, directories walked for *.yml and *.yaml.
@@ -176,11 +178,4 @@ func WriteFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
-}
-
-// FlowIdentity reads a flow's top-level namespace and id without a full
-// parse; "" when the line scan cannot tell.
-func FlowIdentity(src []byte) (namespace, id string) {
-	namespace, id, _ = client.FlowIdentity(src)
-	return namespace, id
 }

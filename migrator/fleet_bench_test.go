@@ -14,6 +14,7 @@ import (
 	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
 	"github.com/kestra-migrator/kestra-migrator/migrator"
 	"github.com/kestra-migrator/kestra-migrator/migrator/fleettest"
+	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
@@ -42,7 +43,7 @@ func BenchmarkFleetApply(b *testing.B) {
 		srv, cli, st := benchFleet(b, flows)
 		srv.SetFaults(kestratest.Faults{Latency: latency})
 		srv.ResetCounters()
-		e := &migrator.Engine{Source: cli, Store: st, Rewriter: migrator.NewRewriter(migrator.Options{}),
+		e := &migrator.Engine{Source: cli, Store: st, Rewriter: rewrite.MustRewriter(rewrite.Options{}),
 			Concurrency: concurrency, Validate: true}
 		b.StartTimer()
 		start := time.Now()
@@ -82,7 +83,7 @@ func BenchmarkNaiveSerial(b *testing.B) {
 		flows := fleettest.Generate(n, 40, 0.3, false)[:sample]
 		srv, cli, st := benchFleet(b, flows)
 		srv.SetFaults(kestratest.Faults{Latency: latency})
-		rw := migrator.NewRewriter(migrator.Options{})
+		rw := rewrite.MustRewriter(rewrite.Options{})
 		ctx := context.Background()
 		b.StartTimer()
 		start := time.Now()
@@ -92,7 +93,7 @@ func BenchmarkNaiveSerial(b *testing.B) {
 				b.Fatal(err)
 			}
 			res, err := rw.Rewrite([]byte(f.Source))
-			if err != nil || res.Status != migrator.StatusPending {
+			if err != nil || res.Status != rewrite.StatusPending {
 				continue
 			}
 			if _, err := cli.UpdateFlow(ctx, fl.Namespace, fl.ID, res.Source); err != nil {
@@ -114,7 +115,7 @@ func benchFleet(b *testing.B, flows []fleettest.Flow) (*kestratest.Server, *clie
 	if err := fleettest.Seed(srv, flows); err != nil {
 		b.Fatal(err)
 	}
-	cli, err := client.New(client.Config{Server: srv.URL(), Retries: 3, RetryWaitMin: time.Millisecond, RetryWaitMax: 10 * time.Millisecond})
+	cli, err := client.New(client.Config{Server: srv.URL(), IdentifyFlow: rewrite.FlowIdentity, Retries: 3, RetryWaitMin: time.Millisecond, RetryWaitMax: 10 * time.Millisecond})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -176,7 +177,7 @@ func timeApply(b *testing.B, n int, realStore bool) time.Duration {
 	srv, cli, st := benchFleet(b, flows)
 	defer srv.Close()
 	defer st.Close()
-	e := &migrator.Engine{Source: cli, Store: st, Rewriter: migrator.NewRewriter(migrator.Options{}),
+	e := &migrator.Engine{Source: cli, Store: st, Rewriter: rewrite.MustRewriter(rewrite.Options{}),
 		Concurrency: 8, Validate: true}
 	if !realStore {
 		e.Store = nullStore{}

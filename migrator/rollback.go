@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/kestra-migrator/kestra-migrator/client"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
@@ -39,7 +40,7 @@ func (o RollbackOptions) Validate() error {
 // wrote, only where the server still holds the revision the migration
 // produced (else conflict, unless Force). In its report, "migrated" counts
 // the flows restored. The rollback is recorded as its own run.
-func (e *Engine) Rollback(ctx context.Context, opts RollbackOptions) (*Report, error) {
+func (e *Engine) Rollback(ctx context.Context, opts RollbackOptions) (*report.Report, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
@@ -53,7 +54,7 @@ func (e *Engine) Rollback(ctx context.Context, opts RollbackOptions) (*Report, e
 	if opts.DryRun {
 		command = "rollback --dry-run"
 	}
-	rec := NewRecorder(command, runID, now)
+	rec := report.NewRecorder(command, runID, now)
 	tenant, err := e.Source.ResolveTenant(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", e.Source.Server(), err)
@@ -162,9 +163,9 @@ func (e *Engine) runCommand(cache map[string]string, id string) string {
 }
 
 // restore puts one snapshot's original back.
-func (e *Engine) restore(ctx context.Context, runID string, snap store.Snapshot, o RollbackOptions) Item {
-	it := Item{Namespace: snap.Namespace, ID: snap.FlowID, Revision: intPtr(snap.NewRevision)}
-	done := func(s Status, reason string) Item {
+func (e *Engine) restore(ctx context.Context, runID string, snap store.Snapshot, o RollbackOptions) report.Item {
+	it := report.Item{Namespace: snap.Namespace, ID: snap.FlowID, Revision: intPtr(snap.NewRevision)}
+	done := func(s report.Status, reason string) report.Item {
 		it.Status = s
 		if reason != "" {
 			it.Reason = strPtr(reason)
@@ -174,43 +175,43 @@ func (e *Engine) restore(ctx context.Context, runID string, snap store.Snapshot,
 	cur, err := e.Source.Flow(ctx, snap.Namespace, snap.FlowID)
 	switch {
 	case errors.Is(err, client.ErrNotFound):
-		return done(StatusConflict, "the flow no longer exists on the server")
+		return done(report.StatusConflict, "the flow no longer exists on the server")
 	case err != nil:
-		return done(StatusFailed, fmt.Sprintf("read: %v", err))
+		return done(report.StatusFailed, fmt.Sprintf("read: %v", err))
 	}
 	it.Revision = intPtr(cur.Revision)
 	if cur.Source == string(snap.Original) {
 		if !o.DryRun {
 			_ = e.Store.MarkSnapshot(snap.RunID, snap.Namespace, snap.FlowID, store.SnapshotRolledBack, 0, runID)
 		}
-		return done(StatusUpToDate, "already holds the original source")
+		return done(report.StatusUpToDate, "already holds the original source")
 	}
 	moved := cur.Revision != snap.NewRevision || cur.Source != string(snap.Migrated)
 	if moved && !o.Force {
-		return done(StatusConflict, fmt.Sprintf("changed since run %s migrated it (revision %d, migration wrote %d): use --force to restore anyway",
+		return done(report.StatusConflict, fmt.Sprintf("changed since run %s migrated it (revision %d, migration wrote %d): use --force to restore anyway",
 			snap.RunID, cur.Revision, snap.NewRevision))
 	}
 	if e.Diff {
-		it.Diff = UnifiedDiff(snap.Namespace+"/"+snap.FlowID+".yml", []byte(cur.Source), snap.Original)
+		it.Diff = report.UnifiedDiff(snap.Namespace+"/"+snap.FlowID+".yml", []byte(cur.Source), snap.Original)
 	}
 	if o.DryRun {
-		return done(StatusPending, "would restore the source of revision "+fmt.Sprint(snap.Revision))
+		return done(report.StatusPending, "would restore the source of revision "+fmt.Sprint(snap.Revision))
 	}
 	// the rollback keeps its own snapshot of what it overwrites
 	if err := e.Store.SaveSnapshot(store.Snapshot{RunID: runID, Namespace: snap.Namespace, FlowID: snap.FlowID,
 		Revision: cur.Revision, Original: []byte(cur.Source), Migrated: snap.Original, State: store.SnapshotSaved}); err != nil {
-		return done(StatusFailed, fmt.Sprintf("save the snapshot: %v (nothing written)", err))
+		return done(report.StatusFailed, fmt.Sprintf("save the snapshot: %v (nothing written)", err))
 	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
 	written, err := e.Source.UpdateFlow(wctx, snap.Namespace, snap.FlowID, snap.Original)
 	if err != nil {
-		return done(StatusFailed, fmt.Sprintf("write: %v", err))
+		return done(report.StatusFailed, fmt.Sprintf("write: %v", err))
 	}
 	_ = e.Store.MarkSnapshot(runID, snap.Namespace, snap.FlowID, store.SnapshotWritten, written.Revision, "")
 	if err := e.Store.MarkSnapshot(snap.RunID, snap.Namespace, snap.FlowID, store.SnapshotRolledBack, 0, runID); err != nil {
 		e.log().Error("mark snapshot rolled back", "flow", snap.Namespace+"/"+snap.FlowID, "err", err)
 	}
 	it.NewRevision = intPtr(written.Revision)
-	return done(StatusMigrated, "")
+	return done(report.StatusMigrated, "")
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
@@ -15,7 +17,7 @@ type run struct {
 	e     *Engine
 	opts  RunOptions
 	id    string
-	rec   *Recorder
+	rec   *report.Recorder
 	slots chan struct{} // flows in flight
 
 	newRun     store.Run // the run to record
@@ -27,7 +29,7 @@ type run struct {
 // Run executes a plan or apply run and returns its report. The error is
 // for what stopped the run (server unreachable, state file, cancellation);
 // per-flow problems are statuses in the report.
-func (e *Engine) Run(ctx context.Context, opts RunOptions) (*Report, error) {
+func (e *Engine) Run(ctx context.Context, opts RunOptions) (*report.Report, error) {
 	if opts.Mode == ModeApply && e.Store == nil {
 		return nil, errors.New("apply needs a state file")
 	}
@@ -54,9 +56,9 @@ func (e *Engine) concurrency() int { return max(e.Concurrency, 1) }
 func (r *run) start(version, tenant string) error {
 	e := r.e
 	now := e.now()
-	warn, refuse := checkServerVersion(version, e.ProcessType, e.DockerType)
+	warns, refuse := e.Rewriter.CheckServer(version)
 	if r.opts.Mode == ModeApply && refuse {
-		return fmt.Errorf("%w: %s", ErrOldServer, warn)
+		return fmt.Errorf("%w: %s", ErrOldServer, strings.Join(warns, "; "))
 	}
 	r.id = store.NewRunID(now)
 	if r.opts.Mode == ModeApply && r.opts.Resume {
@@ -64,11 +66,11 @@ func (r *run) start(version, tenant string) error {
 			r.id = prev.ID
 		}
 	}
-	r.rec = NewRecorder(string(r.opts.Mode), r.id, now)
+	r.rec = report.NewRecorder(string(r.opts.Mode), r.id, now)
 	r.rec.KeepUpToDate = e.ListUpToDate
 	r.rec.SetServer(e.Source.Server(), tenant, version)
-	if warn != "" {
-		r.rec.Warn(warn)
+	for _, w := range warns {
+		r.rec.Warn(w)
 	}
 	if e.Store == nil || r.opts.Mode != ModeApply {
 		return nil
@@ -120,7 +122,7 @@ func (r *run) resumable() (store.Run, bool) {
 }
 
 // finish closes the run in the state file and returns its report.
-func (r *run) finish(runErr error) *Report {
+func (r *run) finish(runErr error) *report.Report {
 	e := r.e
 	rep := r.rec.Finish(e.now())
 	if e.Store == nil || r.opts.Mode != ModeApply || !r.recorded {

@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/kestra-migrator/kestra-migrator/client"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
+	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
@@ -39,7 +41,7 @@ type flow struct {
 	ns, id   string
 	revision int // from the search; 0 when unknown
 	source   []byte
-	result   Result
+	result   rewrite.Result
 }
 
 // nsScan is one namespace's pass.
@@ -51,7 +53,7 @@ type nsScan struct {
 	subtree   int             // flows the search listed, child namespaces included
 	states    map[string]store.FlowState
 	batch     []*flow
-	counts    Counts
+	counts    report.Counts
 	newSt     []store.FlowState
 	prev      *store.NamespaceProgress // the last pass's, when incremental
 	lastMarks []store.SnapshotMark     // the last batch's, recorded with the namespace
@@ -63,8 +65,8 @@ func (r *run) namespace(ctx context.Context, ns string, only map[string]bool) er
 	e := r.e
 	if r.opts.Mode == ModeApply {
 		if p, err := e.Store.Progress(ns); err == nil && p.RunID == r.id && p.Complete {
-			r.rec.AddNamespace(ns, countsFromMap(p.Counts)) // finished before the interruption
-			e.observeNamespace(ns, countsFromMap(p.Counts))
+			r.rec.AddNamespace(ns, report.CountsFromMap(p.Counts)) // finished before the interruption
+			e.observeNamespace(ns, report.CountsFromMap(p.Counts))
 			return nil
 		}
 	}
@@ -215,10 +217,10 @@ func (s *nsScan) fetchEach(ctx context.Context, ids map[string]bool) error {
 
 // reusable: an earlier pass's verdict still holds for the same revision.
 func reusable(status string, mode Mode) bool {
-	switch Status(status) {
-	case StatusUpToDate, StatusMigrated, StatusUnsupported, StatusInvalid:
+	switch report.Status(status) {
+	case report.StatusUpToDate, report.StatusMigrated, report.StatusUnsupported, report.StatusInvalid:
 		return true
-	case StatusPending:
+	case report.StatusPending:
 		return mode == ModePlan
 	}
 	return false
@@ -226,11 +228,11 @@ func reusable(status string, mode Mode) bool {
 
 // reuse reports a flow from the state file without reading it.
 func (s *nsScan) reuse(st store.FlowState) {
-	status := Status(st.Status)
-	if status == StatusMigrated {
-		status = StatusUpToDate // written by an earlier pass, unchanged since
+	status := report.Status(st.Status)
+	if status == report.StatusMigrated {
+		status = report.StatusUpToDate // written by an earlier pass, unchanged since
 	}
-	it := Item{Namespace: s.ns, ID: st.ID, Revision: intPtr(st.Revision), Status: status}
+	it := report.Item{Namespace: s.ns, ID: st.ID, Revision: intPtr(st.Revision), Status: status}
 	if st.Reason != "" {
 		it.Reason = strPtr(st.Reason)
 	}
@@ -246,16 +248,16 @@ func (s *nsScan) process(ctx context.Context, f *flow) error {
 	}
 	f.result = res
 	switch res.Status {
-	case StatusPending:
+	case rewrite.StatusPending:
 		s.batch = append(s.batch, f)
 		if len(s.batch) >= s.batchSize() {
 			return s.flush(ctx, false)
 		}
 		return nil
 	default:
-		it := s.item(f, res.Status)
-		if res.Status == StatusUnsupported && res.Proposed != nil && s.r.e.Diff {
-			it.Diff = UnifiedDiff(f.ns+"/"+f.id+".yml", f.source, res.Proposed)
+		it := s.item(f, report.Status(res.Status))
+		if res.Status == rewrite.StatusUnsupported && res.Proposed != nil && s.r.e.Diff {
+			it.Diff = report.UnifiedDiff(f.ns+"/"+f.id+".yml", f.source, res.Proposed)
 		}
 		s.add(it, &store.FlowState{Revision: f.revision, SourceHash: sourceHash(f.source)})
 		return nil
@@ -263,8 +265,8 @@ func (s *nsScan) process(ctx context.Context, f *flow) error {
 }
 
 // item builds a report item for a rewritten flow.
-func (s *nsScan) item(f *flow, status Status) Item {
-	it := resultItem(Item{Namespace: f.ns, ID: f.id}, f.result)
+func (s *nsScan) item(f *flow, status report.Status) report.Item {
+	it := resultItem(report.Item{Namespace: f.ns, ID: f.id}, f.result)
 	it.Status = status
 	if f.revision > 0 {
 		it.Revision = intPtr(f.revision)
@@ -277,7 +279,7 @@ func (s *nsScan) fail(ns, id string, rev int, reason string) {
 	if ns == "" {
 		ns = s.ns
 	}
-	it := Item{Namespace: ns, ID: id, Status: StatusFailed, Reason: strPtr(reason)}
+	it := report.Item{Namespace: ns, ID: id, Status: report.StatusFailed, Reason: strPtr(reason)}
 	if rev > 0 {
 		it.Revision = intPtr(rev)
 	}
@@ -287,7 +289,7 @@ func (s *nsScan) fail(ns, id string, rev int, reason string) {
 
 // add records an item, and the flow's state when st is given (the item's
 // status and reason are filled in).
-func (s *nsScan) add(it Item, st *store.FlowState) {
+func (s *nsScan) add(it report.Item, st *store.FlowState) {
 	s.r.rec.Add(it)
 	s.mu.Lock()
 	s.counts.Add(it.Status)
@@ -328,19 +330,10 @@ func (s *nsScan) record(complete bool) error {
 	return err
 }
 
-func (e *Engine) observeNamespace(ns string, c Counts) {
+func (e *Engine) observeNamespace(ns string, c report.Counts) {
 	if e.Observer != nil {
 		e.Observer.NamespaceDone(ns, c)
 	}
-}
-
-func countsFromMap(m map[string]int) Counts {
-	var c Counts
-	for _, st := range Statuses {
-		*c.field(st) = m[string(st)]
-		c.Flows += m[string(st)]
-	}
-	return c
 }
 
 func intPtr(i int) *int       { return &i }

@@ -5,11 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/kestra-migrator/kestra-migrator/client"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
+	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
@@ -36,7 +39,7 @@ func (s *nsScan) flush(ctx context.Context, last bool) error {
 	}
 	if s.r.opts.Mode != ModeApply {
 		for _, f := range valid {
-			s.add(s.pendingItem(f, StatusPending), &store.FlowState{Revision: f.revision, SourceHash: sourceHash(f.source)})
+			s.add(s.pendingItem(f, report.StatusPending), &store.FlowState{Revision: f.revision, SourceHash: sourceHash(f.source)})
 		}
 		return nil
 	}
@@ -64,7 +67,7 @@ func (s *nsScan) flush(ctx context.Context, last bool) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			it, st := s.r.write(ctx, f, s.pendingItem(f, StatusMigrated), current, marks)
+			it, st := s.r.write(ctx, f, s.pendingItem(f, report.StatusMigrated), current, marks)
 			s.add(it, st)
 		}()
 	}
@@ -168,24 +171,27 @@ func (s *nsScan) validate(ctx context.Context, batch []*flow) ([]*flow, error) {
 	for i, f := range batch {
 		a := answers[i]
 		if !a.Valid() {
-			it := s.pendingItem(f, StatusInvalid)
+			it := s.pendingItem(f, report.StatusInvalid)
 			it.Reason = strPtr("the server rejects the migrated flow: " + a.Constraints)
 			s.add(it, &store.FlowState{Revision: f.revision, SourceHash: sourceHash(f.source)})
 			continue
 		}
-		if left := legacyPaths(a.DeprecationPaths); len(left) > 0 {
-			f.result.Warnings = append(f.result.Warnings, "the server still reports deprecated properties: "+strings.Join(left, ", "))
+		if left := deprecatedPaths(a.DeprecationPaths, s.r.e.Rewriter.DeprecatedKeys()); len(left) > 0 {
+			f.result.Warnings = append(f.result.Warnings, rewrite.Warning{
+				Message: "the server still reports deprecated properties: " + strings.Join(left, ", ")})
 		}
 		valid = append(valid, f)
 	}
 	return valid, nil
 }
 
-// legacyPaths keeps the deprecation paths this rule is about.
-func legacyPaths(paths []string) []string {
+// deprecatedPaths keeps the server's deprecation paths that name a key the
+// rules deprecate: what the rewrite should have removed.
+func deprecatedPaths(paths, keys []string) []string {
 	var out []string
 	for _, p := range paths {
-		if strings.HasSuffix(p, ".runner") || strings.HasSuffix(p, ".docker") {
+		last := p[strings.LastIndexAny(p, ".]")+1:]
+		if slices.Contains(keys, last) {
 			out = append(out, p)
 		}
 	}
@@ -193,10 +199,10 @@ func legacyPaths(paths []string) []string {
 }
 
 // pendingItem reports a rewritten flow, with its diff when asked.
-func (s *nsScan) pendingItem(f *flow, status Status) Item {
+func (s *nsScan) pendingItem(f *flow, status report.Status) report.Item {
 	it := s.item(f, status)
 	if s.r.e.Diff {
-		it.Diff = UnifiedDiff(f.ns+"/"+f.id+".yml", f.source, f.result.Source)
+		it.Diff = report.UnifiedDiff(f.ns+"/"+f.id+".yml", f.source, f.result.Source)
 	}
 	return it
 }
@@ -205,15 +211,15 @@ func (s *nsScan) pendingItem(f *flow, status Status) Item {
 // holds the revision its source was read at (current, re-read after the
 // snapshots), else conflict; then it checks the revision the write made and
 // records it. It returns the report item and the flow's new state.
-func (r *run) write(ctx context.Context, f *flow, it Item, current map[string]int, marks *markBatch) (Item, *store.FlowState) {
+func (r *run) write(ctx context.Context, f *flow, it report.Item, current map[string]int, marks *markBatch) (report.Item, *store.FlowState) {
 	e := r.e
-	conflict := func(reason string) (Item, *store.FlowState) {
+	conflict := func(reason string) (report.Item, *store.FlowState) {
 		marks.add(f, store.SnapshotAbandoned, 0)
-		it.Status, it.Reason, it.Diff = StatusConflict, strPtr(reason), ""
+		it.Status, it.Reason, it.Diff = report.StatusConflict, strPtr(reason), ""
 		return it, nil
 	}
-	failed := func(reason string) (Item, *store.FlowState) {
-		it.Status, it.Reason = StatusFailed, strPtr(reason)
+	failed := func(reason string) (report.Item, *store.FlowState) {
+		it.Status, it.Reason = report.StatusFailed, strPtr(reason)
 		e.log().Warn("flow failed", "flow", f.ns+"/"+f.id, "reason", reason)
 		return it, nil
 	}
@@ -251,7 +257,7 @@ func (r *run) write(ctx context.Context, f *flow, it Item, current map[string]in
 		var apiErr *client.APIError
 		if errors.As(err, &apiErr) && apiErr.Status == 422 {
 			marks.add(f, store.SnapshotAbandoned, 0)
-			it.Status, it.Reason, it.Diff = StatusInvalid, strPtr("the server rejected the write: "+apiErr.Message), ""
+			it.Status, it.Reason, it.Diff = report.StatusInvalid, strPtr("the server rejected the write: "+apiErr.Message), ""
 			return it, nil
 		}
 		return r.reconcileWrite(wctx, f, it, err)
@@ -273,7 +279,7 @@ func (r *run) abandon(f *flow) {
 
 // reconcileWrite settles a write whose outcome is unknown (the request
 // failed after its retries) by reading the flow back.
-func (r *run) reconcileWrite(ctx context.Context, f *flow, it Item, writeErr error) (Item, *store.FlowState) {
+func (r *run) reconcileWrite(ctx context.Context, f *flow, it report.Item, writeErr error) (report.Item, *store.FlowState) {
 	e := r.e
 	cur, err := e.Source.Flow(ctx, f.ns, f.id)
 	if err == nil && bytes.Equal([]byte(cur.Source), f.result.Source) {
@@ -285,11 +291,11 @@ func (r *run) reconcileWrite(ctx context.Context, f *flow, it Item, writeErr err
 	}
 	if err == nil && cur.Source == string(f.source) {
 		_ = e.Store.MarkSnapshot(r.id, f.ns, f.id, store.SnapshotAbandoned, 0, "")
-		it.Status, it.Reason = StatusFailed, strPtr(fmt.Sprintf("write: %v (nothing written)", writeErr))
+		it.Status, it.Reason = report.StatusFailed, strPtr(fmt.Sprintf("write: %v (nothing written)", writeErr))
 		return it, nil
 	}
 	// the snapshot stays "saved": the next run reads the server and settles it
-	it.Status, it.Reason = StatusFailed, strPtr(fmt.Sprintf("write: %v (outcome unknown: the next run reconciles it)", writeErr))
+	it.Status, it.Reason = report.StatusFailed, strPtr(fmt.Sprintf("write: %v (outcome unknown: the next run reconciles it)", writeErr))
 	return it, nil
 }
 
@@ -303,11 +309,11 @@ const maxPutBacks = 5
 // The put-back is itself a write, checked the same way: when another edit
 // lands during it (made on top of what we had written), that edit's changes
 // are merged into what is put back, or the flow is left for a person.
-func (r *run) restoreOverwritten(ctx context.Context, f *flow, it Item, readRev, ourRev int) (Item, *store.FlowState) {
+func (r *run) restoreOverwritten(ctx context.Context, f *flow, it report.Item, readRev, ourRev int) (report.Item, *store.FlowState) {
 	e := r.e
 	_ = e.Store.MarkSnapshot(r.id, f.ns, f.id, store.SnapshotWritten, ourRev, "")
-	fail := func(reason string) (Item, *store.FlowState) {
-		it.Status, it.Diff, it.Reason = StatusFailed, "", strPtr(reason)
+	fail := func(reason string) (report.Item, *store.FlowState) {
+		it.Status, it.Diff, it.Reason = report.StatusFailed, "", strPtr(reason)
 		e.log().Error("an overwritten edit could not be put back", "flow", f.ns+"/"+f.id, "reason", reason)
 		return it, nil
 	}
@@ -324,7 +330,7 @@ func (r *run) restoreOverwritten(ctx context.Context, f *flow, it Item, readRev,
 		}
 		if put.Revision <= last+1 {
 			_ = e.Store.MarkSnapshot(r.id, f.ns, f.id, store.SnapshotRolledBack, 0, r.id)
-			it.Status, it.Diff = StatusConflict, ""
+			it.Status, it.Diff = report.StatusConflict, ""
 			it.Reason = strPtr(fmt.Sprintf("an edit (revision %d) landed between the re-read (revision %d) and the write: it was restored as the current revision; retried on a later pass",
 				ourRev-1, readRev))
 			return it, nil
@@ -337,7 +343,7 @@ func (r *run) restoreOverwritten(ctx context.Context, f *flow, it Item, readRev,
 		}
 		merged, ok := merge3(written, want, theirs.Source)
 		if ok {
-			_, perr := ParseDocument([]byte(merged))
+			_, perr := rewrite.ParseDocument([]byte(merged))
 			ok = perr == nil
 		}
 		if !ok {

@@ -12,6 +12,7 @@ import (
 	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
 	"github.com/kestra-migrator/kestra-migrator/configs"
 	"github.com/kestra-migrator/kestra-migrator/migrator"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
 )
 
 func newDemoCommand(a *app) *cobra.Command {
@@ -93,7 +94,7 @@ func runDemo(cmd *cobra.Command, a *app, o outputOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := a.printReport(migrator.StatusReport(progress, runs, a.now()), o); err != nil {
+	if err := a.printReport(report.StatusReport(progress, runs, a.now()), o); err != nil {
 		return err
 	}
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kestra-migrator/kestra-migrator/configs"
 	"github.com/kestra-migrator/kestra-migrator/migrator"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
 )
 
 // app is what every command shares: resolved settings, logger and streams.
@@ -173,14 +174,14 @@ type outputOptions struct {
 }
 
 func (o *outputOptions) addFlags(f *pflag.FlagSet, defaultFormat string) {
-	f.StringVarP(&o.Format, "format", "o", defaultFormat, "report format: "+strings.Join(migrator.FormatNames(), ", "))
+	f.StringVarP(&o.Format, "format", "o", defaultFormat, "report format: "+strings.Join(report.FormatNames(), ", "))
 	f.StringVar(&o.Output, "output", "", "write the report to this file instead of stdout")
 	f.BoolVar(&o.Diff, "diff", false, "include each flow's unified diff in the report")
 	f.BoolVar(&o.AllItems, "all-items", false, "list up-to-date flows in the report too (default: counted only)")
 }
 
 func (o *outputOptions) validate() error {
-	if _, err := migrator.NewFormatter(o.Format); err != nil {
+	if _, err := report.NewFormatter(o.Format); err != nil {
 		return &usageError{err}
 	}
 	return nil
@@ -190,8 +191,8 @@ func (o *outputOptions) validate() error {
 func (o *outputOptions) wantDiff() bool { return o.Diff || o.Format == "diff" || o.Format == "html" }
 
 // printReport writes the report to --output (atomically) or stdout.
-func (a *app) printReport(rep *migrator.Report, o outputOptions) error {
-	f, err := migrator.NewFormatter(o.Format)
+func (a *app) printReport(rep *report.Report, o outputOptions) error {
+	f, err := report.NewFormatter(o.Format)
 	if err != nil {
 		return &usageError{err}
 	}

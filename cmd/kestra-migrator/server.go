@@ -16,6 +16,7 @@ import (
 
 	"github.com/kestra-migrator/kestra-migrator/client"
 	"github.com/kestra-migrator/kestra-migrator/migrator"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
@@ -66,7 +67,7 @@ type engineOptions struct {
 // engine builds the migration engine over a client and (optionally) a store.
 func (a *app) engine(cli *client.Client, st *store.Store, o engineOptions) *migrator.Engine {
 	e := &migrator.Engine{Source: cli, Rewriter: a.cfg.rewriter(), Log: a.log, Concurrency: a.cfg.Concurrency,
-		Validate: o.validate, Diff: o.diff, ListUpToDate: o.allItems, ProcessType: a.cfg.ProcessType, DockerType: a.cfg.DockerType}
+		Validate: o.validate, Diff: o.diff, ListUpToDate: o.allItems}
 	if st != nil {
 		e.Store = st
 	}
@@ -92,7 +93,7 @@ func (a *app) connect() (*client.Client, *store.Store, func(), error) {
 
 // finishReport prints a run's report (even a partial one) and keeps the
 // first error.
-func (a *app) finishReport(rep *migrator.Report, o outputOptions, err error) error {
+func (a *app) finishReport(rep *report.Report, o outputOptions, err error) error {
 	if rep != nil && (rep.RunID != "" || err == nil) {
 		if perr := a.printReport(rep, o); perr != nil && err == nil {
 			err = perr
@@ -148,7 +149,7 @@ func (a *app) openStoreReadOnly(ctx context.Context, wait time.Duration) (*store
 
 // incomplete maps a finished apply or rollback to exit 4 when some flows
 // did not make it.
-func incomplete(rep *migrator.Report) error {
+func incomplete(rep *report.Report) error {
 	s := rep.Summary
 	if n := s.Invalid + s.Conflict + s.Unsupported + s.Failed; n > 0 {
 		return &statusError{code: exitIncomplete, msg: fmt.Sprintf("%d flows did not migrate: %d invalid, %d conflict, %d unsupported, %d failed",
@@ -179,9 +180,9 @@ func (p *progress) NamespacesFound(n int) {
 		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
 }
 
-func (p *progress) FlowDone(string, migrator.Status) {}
+func (p *progress) FlowDone(string, report.Status) {}
 
-func (p *progress) NamespaceDone(ns string, _ migrator.Counts) {
+func (p *progress) NamespaceDone(ns string, _ report.Counts) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.bar != nil {

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/kestra-migrator/kestra-migrator/client"
-	"github.com/kestra-migrator/kestra-migrator/migrator"
+	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
 )
 
 // settings are the resolved configuration keys of docs/cli.md.
@@ -75,10 +75,11 @@ func (s settings) validate() error {
 }
 
 // rewriter builds the rewrite from the settings.
-func (s settings) rewriter() *migrator.Rewriter {
-	return migrator.NewRewriter(migrator.Options{
+func (s settings) rewriter() *rewrite.Rewriter {
+	return rewrite.MustRewriter(rewrite.Options{
 		Partial: s.Partial,
-		Runner:  migrator.RunnerOptions{Scope: s.Types, ProcessType: s.ProcessType, DockerType: s.DockerType},
+		Rules: rewrite.DefaultRules(rewrite.RuleConfig{
+			Runner: rewrite.RunnerOptions{Scope: s.Types, ProcessType: s.ProcessType, DockerType: s.DockerType}}),
 	})
 }
 
@@ -89,7 +90,8 @@ func (s settings) clientConfig(log *slog.Logger, userAgent string) client.Config
 		retries = -1 // the client reads 0 as its default; here 0 means none
 	}
 	return client.Config{
-		Server: s.Server, Tenant: s.Tenant,
+		IdentifyFlow: rewrite.FlowIdentity,
+		Server:       s.Server, Tenant: s.Tenant,
 		Username: s.Username, Password: s.Password, PasswordFile: s.PasswordFile,
 		Token: s.Token, TokenFile: s.TokenFile,
 		CAFile: s.CAFile, InsecureSkipTLSVerify: s.InsecureSkipTLSVerify,

@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kestra-migrator/kestra-migrator/migrator"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
@@ -29,7 +29,7 @@ func newStatusCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rep := migrator.StatusReport(progress, runs, time.Now())
+			rep := report.StatusReport(progress, runs, time.Now())
 			if note != "" {
 				rep.Warnings = append([]string{note}, rep.Warnings...)
 			}
@@ -87,9 +87,9 @@ func newRunsCommand(a *app) *cobra.Command {
 				return err
 			}
 			if format == "json" {
-				return writeJSON(a, migrator.RunSummaries(runs))
+				return writeJSON(a, report.RunSummaries(runs))
 			}
-			return migrator.RunsTable(a.stdout, migrator.RunSummaries(runs))
+			return report.RunsTable(a.stdout, report.RunSummaries(runs))
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "o", "table", "table or json")
@@ -129,7 +129,7 @@ func newSnapshotsCommand(a *app) *cobra.Command {
 			if format == "json" {
 				return writeJSON(a, snaps)
 			}
-			return migrator.SnapshotsTable(a.stdout, snaps)
+			return report.SnapshotsTable(a.stdout, snaps)
 		},
 	}
 	list.Flags().StringVar(&f.RunID, "run", "", "snapshots of one run")
@@ -162,7 +162,7 @@ func newSnapshotsCommand(a *app) *cobra.Command {
 			case "migrated":
 				_, err = a.stdout.Write(snap.Migrated)
 			case "diff":
-				_, err = fmt.Fprint(a.stdout, migrator.UnifiedDiff(ns+"/"+id+".yml", snap.Original, snap.Migrated))
+				_, err = fmt.Fprint(a.stdout, report.UnifiedDiff(ns+"/"+id+".yml", snap.Original, snap.Migrated))
 			default:
 				return usagef("--source %q: want original, migrated or diff", which)
 			}

@@ -16,8 +16,8 @@ import (
 
 	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
 	"github.com/kestra-migrator/kestra-migrator/configs"
-	"github.com/kestra-migrator/kestra-migrator/migrator"
 	"github.com/kestra-migrator/kestra-migrator/migrator/daemon"
+	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
 )
 
 // nonRootUID is the user of the image, the pods and the volume.
@@ -258,8 +258,8 @@ func TestKestraFlowIsMigrated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := migrator.NewRewriter(migrator.Options{}).Rewrite(src)
-	if err != nil || res.Status != migrator.StatusUpToDate {
+	res, err := rewrite.MustRewriter(rewrite.Options{}).Rewrite(src)
+	if err != nil || res.Status != rewrite.StatusUpToDate {
 		t.Fatalf("the Kestra flow is %s (%v): %+v", res.Status, err, res)
 	}
 	task := get(t, docs(t, "kestra/kestra-migrator.yml")[0], "tasks", 0)

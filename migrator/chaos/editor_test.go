@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
-	"github.com/kestra-migrator/kestra-migrator/migrator"
 	"github.com/kestra-migrator/kestra-migrator/migrator/fleettest"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
 )
 
 // racer is a person who edits a flow in Kestra's UI just before the
@@ -100,9 +100,9 @@ func TestConcurrentEditorLosesNoEdit(t *testing.T) {
 		rep := f.apply(t)
 		for _, it := range items(rep) {
 			switch {
-			case it.Status == migrator.StatusFailed || it.Status == migrator.StatusInvalid:
+			case it.Status == report.StatusFailed || it.Status == report.StatusInvalid:
 				t.Errorf("pass %d: %s/%s: %s: %s", passes, it.Namespace, it.ID, it.Status, reason(it))
-			case it.Status == migrator.StatusConflict && strings.Contains(reason(it), "was restored"):
+			case it.Status == report.StatusConflict && strings.Contains(reason(it), "was restored"):
 				putBack++
 			}
 		}

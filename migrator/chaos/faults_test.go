@@ -10,6 +10,7 @@ import (
 	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
 	"github.com/kestra-migrator/kestra-migrator/migrator"
 	"github.com/kestra-migrator/kestra-migrator/migrator/fleettest"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
 )
 
 // attempts counts the client's HTTP attempts by outcome, to prove faults
@@ -67,7 +68,7 @@ func TestApplyUnderFaultsFailsNoFlow(t *testing.T) {
 
 	if rep.Summary.Failed+rep.Summary.Conflict+rep.Summary.Invalid != 0 || rep.Summary.Migrated != f.pending() {
 		for _, it := range items(rep) {
-			if it.Status != migrator.StatusMigrated && it.Status != migrator.StatusUpToDate {
+			if it.Status != report.StatusMigrated && it.Status != report.StatusUpToDate {
 				t.Errorf("%s/%s: %s: %s", it.Namespace, it.ID, it.Status, reason(it))
 			}
 		}

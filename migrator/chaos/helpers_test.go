@@ -21,6 +21,8 @@ import (
 	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
 	"github.com/kestra-migrator/kestra-migrator/migrator"
 	"github.com/kestra-migrator/kestra-migrator/migrator/fleettest"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
+	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
@@ -171,13 +173,13 @@ func (sb *sandbox) run(t *testing.T, bin string, args ...string) result {
 
 // jsonReport is the part of the JSON report (docs/cli.md) the suite reads.
 type jsonReport struct {
-	RunID   string          `json:"runId"`
-	Command string          `json:"command"`
-	Summary migrator.Counts `json:"summary"`
+	RunID   string        `json:"runId"`
+	Command string        `json:"command"`
+	Summary report.Counts `json:"summary"`
 	// Namespaces hold the items, with their statuses and reasons.
 	Namespaces []struct {
-		Namespace string          `json:"namespace"`
-		Items     []migrator.Item `json:"items"`
+		Namespace string        `json:"namespace"`
+		Items     []report.Item `json:"items"`
 	} `json:"namespaces"`
 	Warnings []string `json:"warnings"`
 }
@@ -203,7 +205,7 @@ type fleet struct {
 
 // quickRetries keeps retried requests fast; Retry-After still wins.
 func clientConfig(url string, opts kestratest.Options) client.Config {
-	return client.Config{Server: url, Username: opts.Username, Password: opts.Password, Token: opts.Token,
+	return client.Config{Server: url, IdentifyFlow: rewrite.FlowIdentity, Username: opts.Username, Password: opts.Password, Token: opts.Token,
 		Retries: 8, RetryWaitMin: time.Millisecond, RetryWaitMax: 20 * time.Millisecond, Timeout: 10 * time.Second}
 }
 
@@ -233,11 +235,11 @@ func newFleetOn(t *testing.T, srv *kestratest.Server, url string, flows []fleett
 }
 
 func (f *fleet) engine(log *slog.Logger) *migrator.Engine {
-	return &migrator.Engine{Source: f.cli, Store: f.st, Rewriter: migrator.NewRewriter(migrator.Options{}),
+	return &migrator.Engine{Source: f.cli, Store: f.st, Rewriter: rewrite.MustRewriter(rewrite.Options{}),
 		Concurrency: 4, Validate: true, Log: log}
 }
 
-func (f *fleet) apply(t *testing.T) *migrator.Report {
+func (f *fleet) apply(t *testing.T) *report.Report {
 	t.Helper()
 	rep, err := f.engine(nil).Run(context.Background(), migrator.RunOptions{Mode: migrator.ModeApply,
 		Selection: migrator.Selection{All: true}, Resume: true})
@@ -316,8 +318,8 @@ func classify(r *http.Request) call {
 }
 
 // items indexes a report's items by "namespace/id".
-func items(rep *migrator.Report) map[string]migrator.Item {
-	out := map[string]migrator.Item{}
+func items(rep *report.Report) map[string]report.Item {
+	out := map[string]report.Item{}
 	for _, ns := range rep.Namespaces {
 		for _, it := range ns.Items {
 			out[it.Namespace+"/"+it.ID] = it
@@ -326,7 +328,7 @@ func items(rep *migrator.Report) map[string]migrator.Item {
 	return out
 }
 
-func reason(it migrator.Item) string {
+func reason(it report.Item) string {
 	if it.Reason == nil {
 		return ""
 	}

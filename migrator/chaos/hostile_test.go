@@ -17,6 +17,7 @@ import (
 	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
 	"github.com/kestra-migrator/kestra-migrator/migrator"
 	"github.com/kestra-migrator/kestra-migrator/migrator/fleettest"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
@@ -58,12 +59,12 @@ func hostileFleet(t *testing.T, h hook, extra ...fleettest.Flow) *fleet {
 
 // applyHostile runs apply and returns the report (never nil) and the error
 // that stopped the run, if any.
-func (f *fleet) applyHostile(t *testing.T) (*migrator.Report, error) {
+func (f *fleet) applyHostile(t *testing.T) (*report.Report, error) {
 	t.Helper()
 	rep, err := f.engine(nil).Run(context.Background(), migrator.RunOptions{Mode: migrator.ModeApply,
 		Selection: migrator.Selection{All: true}, Resume: true})
 	if rep == nil {
-		rep = &migrator.Report{}
+		rep = &report.Report{}
 	}
 	return rep, err
 }
@@ -115,14 +116,14 @@ func contains(list []string, s string) bool {
 }
 
 // expectFailed: the flow is reported failed with a reason holding every part.
-func expectFailed(t *testing.T, rep *migrator.Report, key string, parts ...string) {
+func expectFailed(t *testing.T, rep *report.Report, key string, parts ...string) {
 	t.Helper()
 	it, ok := items(rep)[key]
 	if !ok {
 		t.Errorf("%s is not in the report", key)
 		return
 	}
-	if it.Status != migrator.StatusFailed {
+	if it.Status != report.StatusFailed {
 		t.Errorf("%s: %s (%s), want failed", key, it.Status, reason(it))
 		return
 	}
@@ -200,7 +201,7 @@ func TestHostileServerAnswers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if it := items(rep)[target]; it.Status != migrator.StatusMigrated {
+		if it := items(rep)[target]; it.Status != report.StatusMigrated {
 			t.Errorf("%s: %s (%s), want migrated", target, it.Status, reason(it))
 		}
 		f.expectMigrated(t, []string{nsA, nsB})
@@ -250,7 +251,7 @@ func TestHostileServerAnswers(t *testing.T) {
 			if _, ok := f.srv.Flow(nsB, id); ok {
 				t.Errorf("%s/%s, smuggled in the ZIP, exists on the server", nsB, id)
 			}
-			if it, ok := items(rep)[nsB+"/"+id]; ok && it.Status != migrator.StatusFailed {
+			if it, ok := items(rep)[nsB+"/"+id]; ok && it.Status != report.StatusFailed {
 				t.Errorf("%s/%s, smuggled in the ZIP, reported %s", nsB, id, it.Status)
 			}
 		}
@@ -539,7 +540,7 @@ func TestUnreadableFlowDoesNotBlockLaterRuns(t *testing.T) {
 	if err != nil {
 		t.Errorf("the next apply stopped: %v", err)
 	}
-	if it := items(second)[nsB+"/late"]; it.Status != migrator.StatusMigrated {
+	if it := items(second)[nsB+"/late"]; it.Status != report.StatusMigrated {
 		t.Errorf("%s/late, created since, was not migrated by the next apply: %q %s", nsB, it.Status, reason(it))
 	}
 	if !strings.Contains(strings.Join(second.Warnings, "\n"), target) {

@@ -8,9 +8,10 @@ import (
 	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
 	"github.com/kestra-migrator/kestra-migrator/migrator"
 	"github.com/kestra-migrator/kestra-migrator/migrator/fleettest"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
 )
 
-func (f *fleet) rollback(t *testing.T, e *migrator.Engine, opts migrator.RollbackOptions) *migrator.Report {
+func (f *fleet) rollback(t *testing.T, e *migrator.Engine, opts migrator.RollbackOptions) *report.Report {
 	t.Helper()
 	rep, err := e.Rollback(context.Background(), opts)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
 	"github.com/kestra-migrator/kestra-migrator/migrator"
 	"github.com/kestra-migrator/kestra-migrator/migrator/fleettest"
+	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
 )
 
 const chaosToken = "kestra-api-token-0c7e4f1d9b2a"
@@ -291,7 +292,7 @@ func TestClientVerifiesTLSByDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &migrator.Engine{Source: cli, Rewriter: migrator.NewRewriter(migrator.Options{}), Concurrency: 2}
+	e := &migrator.Engine{Source: cli, Rewriter: rewrite.MustRewriter(rewrite.Options{}), Concurrency: 2}
 	_, err = e.Run(context.Background(), migrator.RunOptions{Mode: migrator.ModePlan, Selection: migrator.Selection{All: true}})
 	if err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("plan against a self-signed server: %v, want an error naming the certificate", err)

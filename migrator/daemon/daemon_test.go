@@ -15,6 +15,8 @@ import (
 
 	"github.com/kestra-migrator/kestra-migrator/client"
 	"github.com/kestra-migrator/kestra-migrator/migrator"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
+	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
@@ -37,20 +39,20 @@ type fakePass struct {
 	block bool
 }
 
-func (f *fakePass) pass(ctx context.Context, cfg Config, mode migrator.Mode) (*migrator.Report, error) {
+func (f *fakePass) pass(ctx context.Context, cfg Config, mode migrator.Mode) (*report.Report, error) {
 	f.mu.Lock()
 	i := len(f.calls)
 	f.calls = append(f.calls, passCall{at: time.Since(f.t0), mode: mode, interval: cfg.Interval})
 	f.mu.Unlock()
 	if f.block {
 		<-ctx.Done()
-		return &migrator.Report{}, fmt.Errorf("namespace company: %w", ctx.Err())
+		return &report.Report{}, fmt.Errorf("namespace company: %w", ctx.Err())
 	}
 	if i < len(f.errs) && f.errs[i] != nil {
 		return nil, f.errs[i]
 	}
-	rec := migrator.NewRecorder(string(mode), "run", time.Now())
-	rec.Add(migrator.Item{Namespace: "company.team", ID: "etl", Status: migrator.StatusPending})
+	rec := report.NewRecorder(string(mode), "run", time.Now())
+	rec.Add(report.Item{Namespace: "company.team", ID: "etl", Status: report.StatusPending})
 	return rec.Finish(time.Now()), nil
 }
 
@@ -69,7 +71,7 @@ func testConfig(t *testing.T) Config {
 	}
 	return Config{Interval: time.Minute, Mode: migrator.ModePlan, Selection: migrator.Selection{All: true},
 		StatePath: filepath.Join(t.TempDir(), "state.db"),
-		Engine:    &migrator.Engine{Source: cli, Rewriter: migrator.NewRewriter(migrator.Options{})}}
+		Engine:    &migrator.Engine{Source: cli, Rewriter: rewrite.MustRewriter(rewrite.Options{})}}
 }
 
 func newTestDaemon(f *fakePass, opts Options) *Daemon {

@@ -15,6 +15,8 @@ import (
 	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
 	"github.com/kestra-migrator/kestra-migrator/migrator"
 	"github.com/kestra-migrator/kestra-migrator/migrator/fleettest"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
+	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
@@ -41,7 +43,7 @@ func engineConfig(tb testing.TB, srv *kestratest.Server, obs client.Observer, mo
 	}
 	return Config{Interval: MinInterval, Mode: mode, Selection: migrator.Selection{All: true},
 		StatePath: filepath.Join(tb.TempDir(), "state.db"),
-		Engine: &migrator.Engine{Source: cli, Rewriter: migrator.NewRewriter(migrator.Options{}),
+		Engine: &migrator.Engine{Source: cli, Rewriter: rewrite.MustRewriter(rewrite.Options{}),
 			Concurrency: 4, Validate: true}}
 }
 
@@ -143,7 +145,7 @@ func TestDaemonKeepsTheFleetMigrated(t *testing.T) {
 		}
 	}
 	code, body := httpGet(t, base+"/status")
-	var rep migrator.Report
+	var rep report.Report
 	if err := json.Unmarshal([]byte(body), &rep); code != http.StatusOK || err != nil {
 		t.Fatalf("/status: %d %v", code, err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kestra-migrator/kestra-migrator/client"
 	"github.com/kestra-migrator/kestra-migrator/migrator"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
 )
 
 const metricPrefix = "kestra_migrator_"
@@ -79,7 +80,7 @@ func (m *metrics) ObserveRequest(endpoint, method string, code int, attempt int,
 }
 
 // observePass records a finished pass.
-func (m *metrics) observePass(mode migrator.Mode, result string, rep *migrator.Report, started, ended time.Time) {
+func (m *metrics) observePass(mode migrator.Mode, result string, rep *report.Report, started, ended time.Time) {
 	m.passes.WithLabelValues(string(mode), result).Inc()
 	m.passDuration.WithLabelValues(string(mode)).Observe(ended.Sub(started).Seconds())
 	m.lastPass.Set(float64(ended.UnixNano()) / 1e9)
@@ -107,7 +108,7 @@ func (c *flowsCollector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	for _, ns := range rep.Namespaces {
-		for _, s := range migrator.Statuses {
+		for _, s := range report.Statuses {
 			ch <- prometheus.MustNewConstMetric(flowsDesc, prometheus.GaugeValue, float64(ns.Get(s)), ns.Namespace, string(s))
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kestra-migrator/kestra-migrator/migrator"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
@@ -15,11 +16,11 @@ import (
 const storeTimeout = 10 * time.Second
 
 // passFunc runs one pass in a mode; tests replace the engine with a fake.
-type passFunc func(ctx context.Context, cfg Config, mode migrator.Mode) (*migrator.Report, error)
+type passFunc func(ctx context.Context, cfg Config, mode migrator.Mode) (*report.Report, error)
 
 // enginePass opens the state file for the length of the pass and runs an
 // incremental engine over the selection.
-func enginePass(ctx context.Context, cfg Config, mode migrator.Mode) (rep *migrator.Report, err error) {
+func enginePass(ctx context.Context, cfg Config, mode migrator.Mode) (rep *report.Report, err error) {
 	st, err := store.Open(cfg.StatePath, store.Options{Timeout: storeTimeout, PublishLive: true})
 	if err != nil {
 		return nil, fmt.Errorf("open the state file: %w", err)

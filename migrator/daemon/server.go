@@ -7,7 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/kestra-migrator/kestra-migrator/migrator"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
 )
 
 // Handler serves the daemon's endpoints:
@@ -57,7 +57,7 @@ func (d *Daemon) serveStatus(w http.ResponseWriter, _ *http.Request) {
 
 // serveReport looks the HTML format up at request time: it is optional.
 func (d *Daemon) serveReport(w http.ResponseWriter, _ *http.Request) {
-	f, ok := migrator.Formats["html"]
+	f, ok := report.Formats["html"]
 	if !ok {
 		http.Error(w, "the HTML report is not built into this binary", http.StatusNotFound)
 		return

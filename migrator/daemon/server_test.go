@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kestra-migrator/kestra-migrator/migrator"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
 )
 
 // get serves one request through the daemon's handler.
@@ -41,13 +41,13 @@ func grep(text, s string) string {
 	return strings.Join(out, "\n")
 }
 
-func sampleReport() *migrator.Report {
-	rec := migrator.NewRecorder("apply", "20250101T000000Z-abcd", time.Now())
+func sampleReport() *report.Report {
+	rec := report.NewRecorder("apply", "20250101T000000Z-abcd", time.Now())
 	rec.SetServer("http://kestra:8080", "main", "1.3.0")
-	rec.Add(migrator.Item{Namespace: "company.data", ID: "etl", Status: migrator.StatusMigrated})
-	rec.Add(migrator.Item{Namespace: "company.data", ID: "dbt", Status: migrator.StatusPending})
-	rec.Add(migrator.Item{Namespace: "company.data", ID: "ml", Status: migrator.StatusPending})
-	rec.Add(migrator.Item{Namespace: "company.ops", ID: "backup", Status: migrator.StatusUpToDate})
+	rec.Add(report.Item{Namespace: "company.data", ID: "etl", Status: report.StatusMigrated})
+	rec.Add(report.Item{Namespace: "company.data", ID: "dbt", Status: report.StatusPending})
+	rec.Add(report.Item{Namespace: "company.data", ID: "ml", Status: report.StatusPending})
+	rec.Add(report.Item{Namespace: "company.ops", ID: "backup", Status: report.StatusUpToDate})
 	return rec.Finish(time.Now())
 }
 
@@ -75,11 +75,11 @@ func TestEndpointsBeforeAndAfterAPass(t *testing.T) {
 	if code != http.StatusOK || ctype != "application/json" {
 		t.Fatalf("/status: %d %s", code, ctype)
 	}
-	var rep migrator.Report
+	var rep report.Report
 	if err := json.Unmarshal([]byte(body), &rep); err != nil {
 		t.Fatalf("/status is not a report: %v\n%s", err, body)
 	}
-	if rep.SchemaVersion != migrator.ReportSchemaVersion || rep.Summary.Flows != 4 || len(rep.Namespaces) != 2 ||
+	if rep.SchemaVersion != report.ReportSchemaVersion || rep.Summary.Flows != 4 || len(rep.Namespaces) != 2 ||
 		rep.Namespaces[0].Namespace != "company.data" || rep.Namespaces[0].Pending != 2 {
 		t.Errorf("/status report: %+v", rep)
 	}
@@ -151,7 +151,7 @@ func processMetricsSupported() bool {
 
 type stubHTML struct{}
 
-func (stubHTML) Format(w io.Writer, r *migrator.Report) error {
+func (stubHTML) Format(w io.Writer, r *report.Report) error {
 	if r.Summary.Flows == 0 {
 		return errors.New("empty")
 	}
@@ -159,31 +159,31 @@ func (stubHTML) Format(w io.Writer, r *migrator.Report) error {
 	return err
 }
 
-// TestReportLooksTheHTMLFormatUpAtRequestTime swaps migrator.Formats["html"]
+// TestReportLooksTheHTMLFormatUpAtRequestTime swaps report.Formats["html"]
 // (restored at the end): the daemon serves whatever is registered then.
 func TestReportLooksTheHTMLFormatUpAtRequestTime(t *testing.T) {
-	saved, had := migrator.Formats["html"]
+	saved, had := report.Formats["html"]
 	t.Cleanup(func() {
 		if had {
-			migrator.Formats["html"] = saved
+			report.Formats["html"] = saved
 		} else {
-			delete(migrator.Formats, "html")
+			delete(report.Formats, "html")
 		}
 	})
 	d := New(Options{})
 	d.state.passDone("apply", resultSuccess, sampleReport(), nil, time.Now())
 
-	delete(migrator.Formats, "html")
+	delete(report.Formats, "html")
 	if code, _, _ := get(t, d, "/report"); code != http.StatusNotFound {
 		t.Errorf("/report without the html format: %d, want 404", code)
 	}
-	migrator.Formats["html"] = stubHTML{}
+	report.Formats["html"] = stubHTML{}
 	code, ctype, body := get(t, d, "/report")
 	if code != http.StatusOK || ctype != "text/html; charset=utf-8" || body != "<html>20250101T000000Z-abcd</html>" {
 		t.Errorf("/report: %d %s %q", code, ctype, body)
 	}
 	if had {
-		migrator.Formats["html"] = saved
+		report.Formats["html"] = saved
 		if code, ctype, _ := get(t, d, "/report"); code != http.StatusOK || !strings.HasPrefix(ctype, "text/html") {
 			t.Errorf("/report with the built-in html format: %d %s", code, ctype)
 		}

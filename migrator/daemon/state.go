@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kestra-migrator/kestra-migrator/migrator"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
 )
 
 // Pass results, as labelled in metrics and logs.
@@ -26,7 +26,7 @@ type Status struct {
 	LastError           string     `json:"lastError,omitempty"`
 	NextPassAt          *time.Time `json:"nextPassAt,omitempty"`
 	// Report is the last successful pass's report (served by /status).
-	Report *migrator.Report `json:"-"`
+	Report *report.Report `json:"-"`
 }
 
 // state is Status behind a lock, shared by the loop and the HTTP handlers.
@@ -43,7 +43,7 @@ func (st *state) snapshot() Status {
 
 // passDone records a finished pass; an interrupted one changes nothing but
 // the count.
-func (st *state) passDone(mode string, result string, rep *migrator.Report, err error, ended time.Time) {
+func (st *state) passDone(mode string, result string, rep *report.Report, err error, ended time.Time) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.s.Passes++

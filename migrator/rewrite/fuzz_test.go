@@ -1,4 +1,4 @@
-package migrator
+package rewrite
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ func FuzzRewrite(f *testing.F) {
 	for _, s := range seedFlows(f) {
 		f.Add(s)
 	}
-	rw := NewRewriter(Options{})
+	rw := MustRewriter(Options{})
 	f.Fuzz(func(t *testing.T, src []byte) {
 		res, err := rw.Rewrite(src)
 		var internal *InternalError

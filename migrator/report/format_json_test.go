@@ -1,4 +1,4 @@
-package migrator
+package report
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ func TestJSONFormatMatchesEncodingJSON(t *testing.T) {
 	rec.Warn("a warning")
 	rec.Add(Item{Namespace: "a", ID: "x", Status: StatusPending, Changes: []Change{{Path: "tasks[0]", TaskID: "t", From: []string{"runner"}, To: []string{"taskRunner"}}}})
 	rec.Add(Item{Namespace: "a", ID: "y", Status: StatusUpToDate})
-	rec.Add(Item{Namespace: "b", ID: "z", Status: StatusFailed, Reason: strPtr("boom")})
+	rec.Add(Item{Namespace: "b", ID: "z", Status: StatusFailed, Reason: htmlStrPtr("boom")})
 	rec.Touch("c")
 	for _, rep := range []*Report{rec.Finish(now), NewRecorder("plan", "", now).Finish(now), StatusReport(nil, nil, now)} {
 		var buf bytes.Buffer

@@ -1,4 +1,4 @@
-package migrator
+package report
 
 import (
 	"sort"
@@ -6,6 +6,33 @@ import (
 	"time"
 
 	udiff "github.com/aymanbagabas/go-udiff"
+
+	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
+)
+
+// Status is the one status a flow has in every report.
+type Status string
+
+// The statuses of docs/migration-rules.md: the rewrite's verdicts and what
+// the engine decides when it writes.
+const (
+	StatusUpToDate           = Status(rewrite.StatusUpToDate)
+	StatusPending            = Status(rewrite.StatusPending)
+	StatusMigrated    Status = "migrated"
+	StatusInvalid     Status = "invalid"
+	StatusConflict    Status = "conflict"
+	StatusUnsupported        = Status(rewrite.StatusUnsupported)
+	StatusFailed      Status = "failed"
+)
+
+// Statuses lists every status in report order.
+var Statuses = []Status{StatusUpToDate, StatusPending, StatusMigrated, StatusInvalid,
+	StatusConflict, StatusUnsupported, StatusFailed}
+
+// Change and Warning are the rewrite's, reported as they are.
+type (
+	Change  = rewrite.Change
+	Warning = rewrite.Warning
 )
 
 // ReportSchemaVersion is the version of the JSON report (docs/cli.md).
@@ -85,6 +112,16 @@ func (c Counts) Map() map[string]int {
 	return m
 }
 
+// CountsFromMap reads counters stored by status name (Counts.Map).
+func CountsFromMap(m map[string]int) Counts {
+	var c Counts
+	for _, st := range Statuses {
+		*c.field(st) = m[string(st)]
+		c.Flows += m[string(st)]
+	}
+	return c
+}
+
 // Summary totals a report.
 type Summary struct {
 	Namespaces int `json:"namespaces"`
@@ -101,16 +138,16 @@ type NamespaceReport struct {
 
 // Item is one flow in a report.
 type Item struct {
-	Namespace   string   `json:"namespace"`
-	ID          string   `json:"id"`
-	File        string   `json:"file,omitempty"`
-	Revision    *int     `json:"revision"`
-	NewRevision *int     `json:"newRevision"`
-	Status      Status   `json:"status"`
-	Changes     []Change `json:"changes"`
-	Warnings    []string `json:"warnings"`
-	Reason      *string  `json:"reason"`
-	Diff        string   `json:"diff,omitempty"`
+	Namespace   string    `json:"namespace"`
+	ID          string    `json:"id"`
+	File        string    `json:"file,omitempty"`
+	Revision    *int      `json:"revision"`
+	NewRevision *int      `json:"newRevision"`
+	Status      Status    `json:"status"`
+	Changes     []Change  `json:"changes"`
+	Warnings    []Warning `json:"warnings"`
+	Reason      *string   `json:"reason"`
+	Diff        string    `json:"diff,omitempty"`
 }
 
 // Recorder collects items from concurrent workers into a Report. Up-to-date
@@ -158,7 +195,7 @@ func (r *Recorder) Add(it Item) {
 		it.Changes = []Change{}
 	}
 	if it.Warnings == nil {
-		it.Warnings = []string{}
+		it.Warnings = []Warning{}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

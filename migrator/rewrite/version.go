@@ -1,4 +1,4 @@
-package migrator
+package rewrite
 
 import (
 	"fmt"
@@ -12,10 +12,11 @@ const (
 	legacyDockerType  = "io.kestra.plugin.scripts.runner.docker.DockerTaskRunner"
 )
 
-// checkServerVersion warns about a server the migration does not suit, and
+// CheckServer implements ServerChecker. It warns about a server the migration does not suit, and
 // says whether apply must refuse it: taskRunner does not exist before 0.16,
 // and 0.16 named the types differently (no alias in 0.17).
-func checkServerVersion(version, processType, dockerType string) (warn string, refuse bool) {
+func (r *RunnerRule) CheckServer(version string) (warn string, refuse bool) {
+	processType, dockerType := r.processType, r.dockerType
 	if version == "" {
 		return "could not read the server version (GET /api/v1/configs): make sure it is 0.17 or later", false
 	}

@@ -1,4 +1,4 @@
-package migrator
+package rewrite
 
 import (
 	"fmt"
@@ -193,30 +193,30 @@ func (r *RunnerRule) rewriteTask(d *Document, p *taskPlan, o Outcome) (Outcome, 
 	switch {
 	case p.tr != nil:
 		if p.runner != nil {
-			o.Warnings = append(o.Warnings, fmt.Sprintf("%s: runner %s dropped, the explicit taskRunner wins; on Kestra 0.18 to 1.3 releases before the May 2026 precedence fix runner won, so behaviour may change",
-				o.describe(), p.runner.Value.Value))
+			o.warn("%s: runner %s dropped, the explicit taskRunner wins; on Kestra 0.18 to 1.3 releases before the May 2026 precedence fix runner won, so behaviour may change",
+				o.Describe(), p.runner.Value.Value)
 		}
 		if hasDocker && typeIn(p.trType, knownDockerTypes) {
 			newTR, replaceTR = p.trType, true
 			if lost := otherKeys(p.tr.Value, "type"); len(lost) > 0 {
-				o.Warnings = append(o.Warnings, fmt.Sprintf("%s: the docker block replaced the Docker taskRunner at run time, so its own keys are lost: %s",
-					o.describe(), strings.Join(lost, ", ")))
+				o.warn("%s: the docker block replaced the Docker taskRunner at run time, so its own keys are lost: %s",
+					o.Describe(), strings.Join(lost, ", "))
 			}
 		} else if hasDocker {
-			o.Warnings = append(o.Warnings, fmt.Sprintf("%s: docker dropped: the %s taskRunner ignored it", o.describe(), p.trType))
+			o.warn("%s: docker dropped: the %s taskRunner ignored it", o.Describe(), p.trType)
 		}
 	case p.runner != nil && p.runner.Value.Value == "PROCESS":
 		newTR = r.processType
 		if hasDocker {
-			o.Warnings = append(o.Warnings, fmt.Sprintf("%s: docker dropped: runner PROCESS ignored it", o.describe()))
+			o.warn("%s: docker dropped: runner PROCESS ignored it", o.Describe())
 		}
 	case p.runner != nil || hasDocker:
 		newTR = r.dockerType
 	}
 	toDocker := newTR != "" && newTR != r.processType && !typeIn(newTR, knownProcessTypes)
 	if toDocker && hasDocker && !p.hasEntry {
-		o.Warnings = append(o.Warnings, fmt.Sprintf("%s: the legacy docker runner kept the image's ENTRYPOINT, the Docker task runner clears it (entryPoint [\"\"]): check images that rely on an ENTRYPOINT",
-			o.describe()))
+		o.warn("%s: the legacy docker runner kept the image's ENTRYPOINT, the Docker task runner clears it (entryPoint [\"\"]): check images that rely on an ENTRYPOINT",
+			o.Describe())
 	}
 	image := p.image
 	if !toDocker {

@@ -1,4 +1,4 @@
-package migrator
+package rewrite
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ func TestRewriteGolden(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(in), ".in.yml")
 		t.Run(name, func(t *testing.T) {
 			src := mustRead(t, in)
-			rw := NewRewriter(Options{Partial: strings.HasPrefix(name, "partial-")})
+			rw := MustRewriter(Options{Partial: strings.HasPrefix(name, "partial-")})
 			res, err := rw.Rewrite(src)
 			if err != nil {
 				t.Fatalf("rewrite: %v", err)
@@ -55,6 +55,16 @@ func checkInvariants(t *testing.T, rw *Rewriter, src []byte, res Result) {
 	if !bytes.Equal(again.Source, res.Source) {
 		t.Errorf("second pass changed the text again (status %s)", again.Status)
 	}
+	for _, c := range res.Changes {
+		if c.Rule == "" {
+			t.Errorf("change at %s names no rule", c.Path)
+		}
+	}
+	for _, w := range res.Warnings {
+		if w.Rule == "" {
+			t.Errorf("warning %q names no rule", w.Message)
+		}
+	}
 	if res.Status == StatusPending && len(again.Changes) != 0 {
 		t.Errorf("second pass over a migrated flow finds changes: %v", again.Changes)
 	}
@@ -70,10 +80,14 @@ func describeResult(res Result) string {
 		fmt.Fprintf(&b, "change: %s (%s) %s: %v -> %v\n", c.Path, c.TaskID, c.Type, c.From, c.To)
 	}
 	for _, u := range res.Unsupported {
-		fmt.Fprintf(&b, "unsupported: %s: %s\n", u.describe(), u.Unsupported)
+		fmt.Fprintf(&b, "unsupported: %s: %s\n", u.Describe(), u.Unsupported)
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(&b, "warning: %s\n", w)
+		if w.Code != "" {
+			fmt.Fprintf(&b, "detected: %s %s %s: %s\n", w.Rule, w.Code, w.Severity, w.Message)
+			continue
+		}
+		fmt.Fprintf(&b, "warning: %s\n", w.Message)
 	}
 	if res.Proposed != nil {
 		fmt.Fprintf(&b, "proposed:\n%s", res.Proposed)

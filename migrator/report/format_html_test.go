@@ -1,4 +1,4 @@
-package migrator
+package report
 
 import (
 	"bytes"
@@ -64,7 +64,7 @@ func htmlTestReport() *Report {
 			Diff: UnifiedDiff("company.team/etl.yml", []byte(htmlKnownFlowBefore), []byte(htmlKnownFlowAfter))},
 		{Namespace: "company.team", ID: "a-report", Revision: htmlIntPtr(1), Status: StatusUpToDate},
 		{Namespace: "company.team", ID: "hostile", Revision: htmlIntPtr(4), Status: StatusInvalid,
-			Reason: htmlStrPtr(htmlHostileReason), Warnings: []string{`<b onmouseover="window.pwned=1">bold</b>`}},
+			Reason: htmlStrPtr(htmlHostileReason), Warnings: []Warning{{Message: `<b onmouseover="window.pwned=1">bold</b>`}}},
 		{Namespace: "company.team", ID: "conflicted", Revision: htmlIntPtr(9), Status: StatusConflict, Reason: htmlStrPtr("changed since the scan")},
 	} {
 		rec.Add(it)
@@ -173,7 +173,7 @@ func TestHTMLFormatEscapesHostileContent(t *testing.T) {
 	ns := &r.Namespaces[0]
 	ns.Namespace = evil("namespace")
 	ns.Items[0] = Item{Namespace: ns.Namespace, ID: evil("id"), File: evil("file"), Status: Status(evil("status")),
-		Reason: htmlStrPtr(evil("reason")), Warnings: []string{evil("item-warning")}, Diff: "--- a\n+++ b\n@@ -1 +1 @@\n-" + evil("old") + "\n+" + evil("new") + "\n"}
+		Reason: htmlStrPtr(evil("reason")), Warnings: []Warning{{Message: evil("item-warning")}}, Diff: "--- a\n+++ b\n@@ -1 +1 @@\n-" + evil("old") + "\n+" + evil("new") + "\n"}
 
 	page := renderHTML(t, r)
 	checkHTMLStructure(t, page)

@@ -1,4 +1,4 @@
-package migrator
+package rewrite
 
 import (
 	"fmt"
@@ -81,8 +81,14 @@ func NewRunnerRule(o RunnerOptions) *RunnerRule {
 	return r
 }
 
-// Name implements Rule.
-func (r *RunnerRule) Name() string { return "runner-to-task-runner" }
+// RunnerRuleName is the runner rule's name in reports and --rules.
+const RunnerRuleName = "runner-to-task-runner"
+
+// Info implements Rule.
+func (r *RunnerRule) Info() RuleInfo {
+	return RuleInfo{Name: RunnerRuleName, Keys: []string{"runner", "docker"},
+		URL: "https://kestra.io/docs/task-runners"}
+}
 
 // Mentions implements Rule.
 func (r *RunnerRule) Mentions(src []byte) bool {

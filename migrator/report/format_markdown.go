@@ -1,4 +1,4 @@
-package migrator
+package report
 
 import (
 	"fmt"

@@ -1,30 +1,26 @@
-package migrator
+package rewrite
 
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
-// Status is the one status a flow has in every report.
+// Status is the verdict of a rewrite on one flow; the reports add the
+// statuses the engine decides (migrated, invalid, conflict, failed...).
 type Status string
 
-// The statuses of docs/migration-rules.md.
+// The verdicts of docs/migration-rules.md a rewrite can reach.
 const (
 	StatusUpToDate    Status = "up-to-date"
 	StatusPending     Status = "pending"
-	StatusMigrated    Status = "migrated"
-	StatusInvalid     Status = "invalid"
-	StatusConflict    Status = "conflict"
 	StatusUnsupported Status = "unsupported"
-	StatusFailed      Status = "failed"
 )
 
-// Statuses lists every status in report order.
-var Statuses = []Status{StatusUpToDate, StatusPending, StatusMigrated, StatusInvalid,
-	StatusConflict, StatusUnsupported, StatusFailed}
-
-// Change is one task rewritten: where, which task, and which keys.
+// Change is one task (or construct) rewritten: where, which task, which
+// keys, and the rule that did it.
 type Change struct {
+	Rule   string   `json:"rule"`
 	Path   string   `json:"path"`
 	TaskID string   `json:"taskId"`
 	Type   string   `json:"type"`
@@ -39,7 +35,7 @@ type Result struct {
 	Source   []byte
 	Status   Status
 	Changes  []Change
-	Warnings []string
+	Warnings []Warning
 	// Unsupported lists the tasks that must be migrated by hand.
 	Unsupported []Outcome
 	// Reason summarizes why the flow is unsupported.
@@ -57,21 +53,104 @@ type Rewriter struct {
 
 // Options configure a Rewriter.
 type Options struct {
-	Runner RunnerOptions
+	// Rules is the rule set; nil means DefaultRules(RuleConfig{}).
+	Rules []Rule
+	// Only keeps the rules of these names (--rules); empty keeps all.
+	Only []string
+	// Target drops the rules whose output the target version does not
+	// accept; "" keeps every rule.
+	Target Target
 	// Partial migrates the supported tasks of a flow that also has
 	// unsupported ones (each left task gets a warning).
 	Partial bool
-	// Rules replaces the default rule set (tests, future rules).
-	Rules []Rule
 }
 
-// NewRewriter builds a rewriter with the runner rule (or opts.Rules).
-func NewRewriter(opts Options) *Rewriter {
+// NewRewriter builds a rewriter over the selected rules. It fails on a
+// rule name that is not in the set, so a typo selects nothing silently.
+func NewRewriter(opts Options) (*Rewriter, error) {
 	rules := opts.Rules
 	if rules == nil {
-		rules = []Rule{NewRunnerRule(opts.Runner)}
+		rules = DefaultRules(RuleConfig{})
 	}
-	return &Rewriter{rules: rules, partial: opts.Partial}
+	if len(opts.Only) > 0 {
+		byName := make(map[string]Rule, len(rules))
+		for _, r := range rules {
+			byName[r.Info().Name] = r
+		}
+		var picked []Rule
+		for _, name := range opts.Only {
+			r, ok := byName[name]
+			if !ok {
+				return nil, fmt.Errorf("unknown rule %q (rules: %s)", name, strings.Join(RuleNames(rules), ", "))
+			}
+			picked = append(picked, r)
+		}
+		rules = picked
+	}
+	var kept []Rule
+	for _, r := range rules {
+		if opts.Target == "" || r.Info().Since.ValidOn(opts.Target) {
+			kept = append(kept, r)
+		}
+	}
+	return &Rewriter{rules: kept, partial: opts.Partial}, nil
+}
+
+// MustRewriter is NewRewriter for option sets known to be valid (tests,
+// the default set).
+func MustRewriter(opts Options) *Rewriter {
+	rw, err := NewRewriter(opts)
+	if err != nil {
+		panic(err)
+	}
+	return rw
+}
+
+// Rules returns the rules the rewriter applies, in order.
+func (r *Rewriter) Rules() []Rule { return r.rules }
+
+// RuleNames lists the names of rules.
+func RuleNames(rules []Rule) []string {
+	names := make([]string, len(rules))
+	for i, r := range rules {
+		names[i] = r.Info().Name
+	}
+	return names
+}
+
+// DeprecatedKeys returns the keys the rules deprecate, for checking the
+// server's deprecationPaths after a rewrite.
+func (r *Rewriter) DeprecatedKeys() []string {
+	var keys []string
+	for _, rule := range r.rules {
+		keys = append(keys, rule.Info().Keys...)
+	}
+	return keys
+}
+
+// CheckServer asks every rule that needs a minimum server version whether
+// its output suits a server of that version.
+func (r *Rewriter) CheckServer(version string) (warnings []string, refuse bool) {
+	for _, rule := range r.rules {
+		if c, ok := rule.(ServerChecker); ok {
+			w, no := c.CheckServer(version)
+			if w != "" {
+				warnings = append(warnings, w)
+			}
+			refuse = refuse || no
+		}
+	}
+	return warnings, refuse
+}
+
+// ValidOn reports whether output valid since t is accepted by target.
+func (t Target) ValidOn(target Target) bool {
+	if t == "" {
+		return true
+	}
+	tm, tn, _ := parseVersion(string(t))
+	gm, gn, _ := parseVersion(string(target))
+	return gm > tm || (gm == tm && gn >= tn)
 }
 
 // InternalError is a bug caught while rewriting one flow: the flow is
@@ -104,18 +183,20 @@ func (r *Rewriter) Rewrite(src []byte) (res Result, err error) {
 	if d.Root == nil {
 		return Result{Source: src, Status: StatusUpToDate}, nil
 	}
-	outcomes := r.plan(d)
-	if len(outcomes) == 0 {
-		return Result{Source: src, Status: StatusUpToDate}, nil
-	}
-	res = Result{Source: src}
+	res = Result{Source: src, Status: StatusUpToDate}
 	var supported []Outcome
-	for _, o := range outcomes {
-		if o.Unsupported != "" {
+	for _, o := range r.plan(d) {
+		switch {
+		case o.Unsupported != "":
 			res.Unsupported = append(res.Unsupported, o)
-			continue
+		case o.changes():
+			supported = append(supported, o)
+		default: // a detection: it says, it does not change
+			res.Warnings = append(res.Warnings, o.Warnings...)
 		}
-		supported = append(supported, o)
+	}
+	if len(supported) == 0 && len(res.Unsupported) == 0 {
+		return res, nil
 	}
 	var out []byte
 	if len(supported) > 0 {
@@ -134,7 +215,8 @@ func (r *Rewriter) Rewrite(src []byte) (res Result, err error) {
 	case r.partial && len(supported) > 0:
 		res.Source, res.Status = out, StatusPending
 		for _, o := range res.Unsupported {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("%s left as it is: %s", o.describe(), o.Unsupported))
+			res.Warnings = append(res.Warnings, Warning{Rule: o.Rule, Path: o.Path,
+				Message: fmt.Sprintf("%s left as it is: %s", o.Describe(), o.Unsupported)})
 		}
 	default:
 		res.Status, res.Proposed = StatusUnsupported, out
@@ -155,7 +237,16 @@ func (r *Rewriter) mentions(src []byte) bool {
 func (r *Rewriter) plan(d *Document) []Outcome {
 	var all []Outcome
 	for _, rule := range r.rules {
-		all = append(all, rule.Plan(d)...)
+		name := rule.Info().Name
+		for _, o := range rule.Plan(d) {
+			o.Rule = name
+			for i := range o.Warnings {
+				if o.Warnings[i].Rule == "" {
+					o.Warnings[i].Rule = name
+				}
+			}
+			all = append(all, o)
+		}
 	}
 	return all
 }
@@ -183,8 +274,8 @@ func (r *Rewriter) apply(d *Document, outcomes []Outcome) ([]byte, error) {
 		return nil, fmt.Errorf("the result differs from the expected tree at %s", orRoot(where))
 	}
 	for _, o := range r.plan(got) {
-		if o.Unsupported == "" {
-			return nil, fmt.Errorf("a second pass would change %s again", o.describe())
+		if o.Unsupported == "" && o.changes() {
+			return nil, fmt.Errorf("a second pass would change %s again", o.Describe())
 		}
 	}
 	return out, nil
@@ -196,14 +287,14 @@ func unsupported(src []byte, reason string) Result {
 
 func unsupportedReason(outs []Outcome) string {
 	if len(outs) == 1 {
-		return fmt.Sprintf("%s: %s", outs[0].describe(), outs[0].Unsupported)
+		return fmt.Sprintf("%s: %s", outs[0].Describe(), outs[0].Unsupported)
 	}
 	return fmt.Sprintf("%d tasks must be migrated by hand; first %s: %s",
-		len(outs), outs[0].describe(), outs[0].Unsupported)
+		len(outs), outs[0].Describe(), outs[0].Unsupported)
 }
 
-// describe names a task as "tasks[1] (fetch)".
-func (o Outcome) describe() string {
+// Describe names a task as "tasks[1] (fetch)".
+func (o Outcome) Describe() string {
 	if o.TaskID == "" {
 		return orRoot(o.Path)
 	}

@@ -1,4 +1,4 @@
-package migrator
+package report
 
 import (
 	"time"
@@ -24,7 +24,7 @@ type RunSummary struct {
 func StatusReport(progress []store.NamespaceProgress, runs []store.Run, now time.Time) *Report {
 	rec := NewRecorder("status", "", now)
 	for _, p := range progress {
-		rec.AddNamespace(p.Namespace, countsFromMap(p.Counts))
+		rec.AddNamespace(p.Namespace, CountsFromMap(p.Counts))
 		if !p.Complete {
 			rec.Warn("namespace " + p.Namespace + ": its last scan (run " + p.RunID + ") did not complete")
 		}

@@ -1,4 +1,4 @@
-package migrator
+package report
 
 import (
 	"crypto/sha256"
@@ -129,7 +129,7 @@ func newHTMLRow(it Item) htmlRow {
 		Rank:      statusRank(it.Status),
 		Revision:  revisions(it),
 		Changes:   len(it.Changes),
-		Warnings:  it.Warnings,
+		Warnings:  warningLines(it.Warnings),
 	}
 	if it.Revision != nil {
 		row.RevisionKey = strconv.Itoa(*it.Revision)
@@ -296,3 +296,11 @@ func chartLabel(ns string) string {
 }
 
 func roundPx(v float64) float64 { return math.Round(v*10) / 10 }
+
+func warningLines(ws []Warning) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = w.String()
+	}
+	return out
+}

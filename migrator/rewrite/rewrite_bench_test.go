@@ -1,4 +1,4 @@
-package migrator
+package rewrite
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 // when present): flows/s per core and allocations.
 func BenchmarkRewriteMix(b *testing.B) {
 	flows := seedFlows(b)
-	rw := NewRewriter(Options{})
+	rw := MustRewriter(Options{})
 	var size int
 	for _, f := range flows {
 		size += len(f)
@@ -30,7 +30,7 @@ func BenchmarkRewriteMix(b *testing.B) {
 // BenchmarkFastPath answers flows that have no legacy key without parsing.
 func BenchmarkFastPath(b *testing.B) {
 	var flows [][]byte
-	rw := NewRewriter(Options{})
+	rw := MustRewriter(Options{})
 	for _, f := range seedFlows(b) {
 		if res, err := rw.Rewrite(f); err == nil && res.Status == StatusPending && !rw.mentions(res.Source) {
 			flows = append(flows, res.Source) // a migrated flow has no legacy key

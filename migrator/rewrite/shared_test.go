@@ -1,4 +1,4 @@
-package migrator
+package rewrite
 
 import (
 	"bytes"
@@ -51,7 +51,7 @@ func TestPeerVectors(t *testing.T) {
 	if len(inputs) == 0 {
 		t.Fatalf("no vectors in %s", dir)
 	}
-	rw := NewRewriter(Options{})
+	rw := MustRewriter(Options{})
 	for _, in := range inputs {
 		name := strings.TrimSuffix(filepath.Base(in), ".in.yaml")
 		t.Run(name, func(t *testing.T) {
@@ -94,7 +94,7 @@ func assertSameTree(t *testing.T, got, want []byte) {
 // up-to-date by the fast path truly has no legacy key.
 func TestCorpus(t *testing.T) {
 	dir := sharedDir(t, "corpus")
-	rw := NewRewriter(Options{})
+	rw := MustRewriter(Options{})
 	counts := map[Status]int{}
 	for _, f := range yamlFiles(t, dir) {
 		for i, doc := range SplitDocuments(mustRead(t, f)) {
@@ -173,7 +173,7 @@ func TestMentionsKey(t *testing.T) {
 }
 
 func TestParseErrorNamesTheLine(t *testing.T) {
-	_, err := NewRewriter(Options{}).Rewrite([]byte("id: a\ntasks:\n  - id: b\n    runner: DOCKER\n   bad: [\n"))
+	_, err := MustRewriter(Options{}).Rewrite([]byte("id: a\ntasks:\n  - id: b\n    runner: DOCKER\n   bad: [\n"))
 	var pe *ParseError
 	if err == nil || !errors.As(err, &pe) || pe.Line == 0 {
 		t.Fatalf("want a ParseError with a line, got %v", err)

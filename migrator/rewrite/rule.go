@@ -1,6 +1,7 @@
-package migrator
+package rewrite
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 
@@ -8,27 +9,99 @@ import (
 )
 
 // Rule is one deprecation rewrite. The runner -> taskRunner change is the
-// first; the engine, the reports and the text-edit machinery serve any rule.
+// first; the engine, the reports and the text-edit machinery serve any rule,
+// and a rule is added by adding its files and one line in DefaultRules.
 type Rule interface {
-	// Name identifies the rule in reports and logs.
-	Name() string
+	// Info declares what the rule is: its name, the keys it deprecates and
+	// the Kestra versions its output is valid on.
+	Info() RuleInfo
 	// Mentions is a fast byte scan, no parse: false means the source surely
 	// has nothing for this rule.
 	Mentions(src []byte) bool
 	// Plan inspects a parsed document and returns one outcome per task (or
-	// defaults entry) that uses the deprecated form.
+	// defaults entry, or other construct) that uses the deprecated form.
 	Plan(d *Document) []Outcome
+}
+
+// RuleInfo is what a rule declares about itself.
+type RuleInfo struct {
+	// Name identifies the rule in every change, warning, report and --rules.
+	Name string
+	// Keys are the mapping keys the rule deprecates: the engine keeps the
+	// server's deprecationPaths that end in one of them, and reports list them.
+	Keys []string
+	// Since is the oldest Kestra version the rule's output is valid on (""
+	// for any): a rule whose output only 2.0 accepts says Target20.
+	Since Target
+	// URL points to the guide that explains the change.
+	URL string
+}
+
+// ServerChecker is implemented by a rule whose output needs a minimum
+// server version: warn explains, refuse stops an apply against that server.
+type ServerChecker interface {
+	CheckServer(version string) (warn string, refuse bool)
+}
+
+// Target is the Kestra version a rewritten flow must be valid on.
+type Target string
+
+// The targets a rewrite can aim at.
+const (
+	Target13 Target = "1.3"
+	Target20 Target = "2.0"
+)
+
+// Severity says how much a warning matters for an upgrade.
+type Severity string
+
+// Severities of a detection: blocking (the next version refuses to save the
+// flow) or advisory (it saves it but the flow misbehaves at run time). A
+// plain note has none.
+const (
+	SeverityBlocking Severity = "blocking"
+	SeverityAdvisory Severity = "advisory"
+)
+
+// Warning is something a rule says about a flow without changing it: a note
+// on a change it made, or a detection with a stable code, a severity and the
+// guide's URL.
+type Warning struct {
+	Rule     string   `json:"rule"`
+	Code     string   `json:"code,omitempty"`
+	Severity Severity `json:"severity,omitempty"`
+	Path     string   `json:"path,omitempty"`
+	Message  string   `json:"message"`
+	URL      string   `json:"url,omitempty"`
 }
 
 // Outcome is what a rule decided for one task: text edits and the matching
 // change to the parsed tree, or the reason it must be migrated by hand.
+// Outcomes without edits and with warnings are detections.
 type Outcome struct {
 	Change
 	Edits       []Edit
 	Mutate      func() // applies the same change to the parsed tree: the expected result
-	Warnings    []string
+	Warnings    []Warning
 	Unsupported string // non-empty: leave this task as it is, for this reason
 }
+
+// String is the warning as one line: the message, after the code and the
+// severity of a detection.
+func (w Warning) String() string {
+	if w.Code == "" {
+		return w.Message
+	}
+	return fmt.Sprintf("[%s, %s] %s", w.Code, w.Severity, w.Message)
+}
+
+// warn adds a plain note to the outcome.
+func (o *Outcome) warn(format string, args ...any) {
+	o.Warnings = append(o.Warnings, Warning{Path: o.Path, Message: fmt.Sprintf(format, args...)})
+}
+
+// changes reports whether the outcome edits the text.
+func (o Outcome) changes() bool { return len(o.Edits) > 0 }
 
 // Edit replaces the source bytes [Start, End) with Text.
 type Edit struct {
