@@ -23,11 +23,19 @@ const (
 	StatusConflict    Status = "conflict"
 	StatusUnsupported        = Status(rewrite.StatusUnsupported)
 	StatusFailed      Status = "failed"
+	// StatusRestored: a rollback wrote the flow's original source back.
+	StatusRestored Status = "restored"
+	// StatusExcluded: the operator acknowledged the flow (--exclude-flow,
+	// the exclude list): counted, never changing the exit code.
+	StatusExcluded Status = "excluded"
+	// StatusNotAttempted: the run stopped (interrupt, unreachable server)
+	// before it reached the flow; a re-run resumes it.
+	StatusNotAttempted Status = "not-attempted"
 )
 
 // Statuses lists every status in report order.
 var Statuses = []Status{StatusUpToDate, StatusPending, StatusMigrated, StatusInvalid,
-	StatusConflict, StatusUnsupported, StatusFailed}
+	StatusConflict, StatusUnsupported, StatusFailed, StatusRestored, StatusExcluded, StatusNotAttempted}
 
 // Change and Warning are the rewrite's, reported as they are.
 type (
@@ -66,6 +74,10 @@ type Counts struct {
 	Conflict    int `json:"conflict"`
 	Unsupported int `json:"unsupported"`
 	Failed      int `json:"failed"`
+	Restored    int `json:"restored"`
+	Excluded    int `json:"excluded"`
+	// NotAttempted counts flows a stopped run never reached.
+	NotAttempted int `json:"notAttempted"`
 }
 
 // Add counts one flow of status s.
@@ -91,6 +103,12 @@ func (c *Counts) field(s Status) *int {
 		return &c.Conflict
 	case StatusUnsupported:
 		return &c.Unsupported
+	case StatusRestored:
+		return &c.Restored
+	case StatusExcluded:
+		return &c.Excluded
+	case StatusNotAttempted:
+		return &c.NotAttempted
 	default:
 		return &c.Failed
 	}
