@@ -2,13 +2,13 @@ package rewrite
 
 import "bytes"
 
-// mentionsKey reports whether src may use one of keys as a mapping key
+// MentionsKey reports whether src may use one of keys as a mapping key
 // anywhere. It looks back from every ':' over white space (line breaks too:
 // a "? key" complex key puts ':' on the next line) and an optional closing
 // quote for a whole word that is one of keys. It errs on the side of yes (a
 // "runner:" inside a script makes the caller parse); it never misses a real
 // key. One pass over the bytes, no allocation.
-func mentionsKey(src []byte, keys ...string) bool {
+func MentionsKey(src []byte, keys ...string) bool {
 	for from := 0; ; {
 		i := bytes.IndexByte(src[from:], ':')
 		if i < 0 {

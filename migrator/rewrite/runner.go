@@ -92,7 +92,7 @@ func (r *RunnerRule) Info() RuleInfo {
 
 // Mentions implements Rule.
 func (r *RunnerRule) Mentions(src []byte) bool {
-	return mentionsKey(src, "runner", "docker")
+	return MentionsKey(src, "runner", "docker")
 }
 
 // Plan implements Rule.

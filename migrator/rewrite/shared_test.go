@@ -166,7 +166,7 @@ func TestMentionsKey(t *testing.T) {
 		{"", false},
 	}
 	for _, c := range cases {
-		if got := mentionsKey([]byte(c.src), "runner", "docker"); got != c.want {
+		if got := MentionsKey([]byte(c.src), "runner", "docker"); got != c.want {
 			t.Errorf("%q: got %v, want %v", c.src, got, c.want)
 		}
 	}
