@@ -25,7 +25,7 @@ func TestModesServeTheirPathsOnly(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.mode.String(), func(t *testing.T) {
 			s := Start(t, Options{Mode: tt.mode, Tenant: tt.tenant})
-			s.MustAdd(t, flowSrc("company", "hello"))
+			MustAdd(t, s, flowSrc("company", "hello"))
 			c := newCaller(t, s)
 			for _, p := range tt.ok {
 				a := c.get(p)
@@ -148,7 +148,7 @@ func TestRevisionsFollowKestraRules(t *testing.T) {
 func TestSearchPagesByNamespacePrefix(t *testing.T) {
 	s := Start(t, Options{})
 	for _, ns := range []string{"a", "a.b", "a.b.c", "ab", "a-b", "b"} {
-		s.MustAdd(t, flowSrc(ns, "f1"), flowSrc(ns, "f2"))
+		MustAdd(t, s, flowSrc(ns, "f1"), flowSrc(ns, "f2"))
 	}
 	c := newCaller(t, s)
 	var page struct {
@@ -228,7 +228,7 @@ func TestValidateOnKestra2RejectsDocker(t *testing.T) {
 
 func TestValidatorAndOutdated(t *testing.T) {
 	s := Start(t, Options{})
-	s.MustAdd(t, flowSrc("company", "etl"))
+	MustAdd(t, s, flowSrc("company", "etl"))
 	s.SetValidator(func(ns, id string, _ []byte) string {
 		if id == "forbidden" {
 			return "forbidden by policy"
@@ -257,7 +257,7 @@ func TestExportNamingAndContent(t *testing.T) {
 	} {
 		s := Start(t, tt.opts)
 		srcs := []string{flowSrc("a", "f") + "# keep me\r\n", flowSrc("a.b", "g")}
-		s.MustAdd(t, srcs[0], srcs[1], flowSrc("ab", "h"))
+		MustAdd(t, s, srcs[0], srcs[1], flowSrc("ab", "h"))
 		base := "/api/v1/main/flows"
 		if tt.opts.Mode == ModeLegacy {
 			base = "/api/v1/flows"
@@ -284,7 +284,7 @@ func TestExportNamingAndContent(t *testing.T) {
 
 func TestRefusesBulkEndpoints(t *testing.T) {
 	s := Start(t, Options{})
-	s.MustAdd(t, flowSrc("company", "keep"))
+	MustAdd(t, s, flowSrc("company", "keep"))
 	c := newCaller(t, s)
 	c.yaml(http.MethodPost, "/api/v1/main/flows/bulk", flowSrc("company", "x"))
 	c.yaml(http.MethodPost, "/api/v1/main/flows/company", flowSrc("company", "x"))
@@ -308,13 +308,5 @@ func TestSeedDir(t *testing.T) {
 	f, _ := s.Flow("company.team", "etl")
 	if !strings.HasPrefix(f.Source, "# two flows in one file\nid: etl\n") || strings.Contains(f.Source, "---") {
 		t.Errorf("etl source %q", f.Source)
-	}
-}
-
-func TestSplitDocuments(t *testing.T) {
-	got := SplitDocuments("---\na: 1\n--- # second\r\nb: 2\r\n---\n# only a comment\n---\n  ---\nc: 3")
-	want := []string{"a: 1\n", "b: 2\r\n", "  ---\nc: 3"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

@@ -21,7 +21,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
+	"github.com/kestra-migrator/kestra-migrator/client/kestrafake"
 )
 
 func main() {
@@ -34,8 +34,8 @@ func main() {
 type options struct {
 	flows, listen string
 	mode          string
-	server        kestratest.Options
-	faults        kestratest.Faults
+	server        kestrafake.Options
+	faults        kestrafake.Faults
 	editorRate    float64
 	quiet         bool
 }
@@ -68,7 +68,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	mode, err := kestratest.ParseMode(o.mode)
+	mode, err := kestrafake.ParseMode(o.mode)
 	if err != nil {
 		return o, err
 	}
@@ -108,7 +108,7 @@ func serve(ctx context.Context, o options, stderr io.Writer, ready func(string))
 	if !o.quiet {
 		o.server.Logger = log
 	}
-	fake := kestratest.NewHandler(o.server)
+	fake := kestrafake.NewHandler(o.server)
 	defer fake.Close() // releases hanging requests
 	if o.flows != "" {
 		if err := fake.SeedDir(o.flows); err != nil {
@@ -116,7 +116,7 @@ func serve(ctx context.Context, o options, stderr io.Writer, ready func(string))
 		}
 	}
 	fake.SetFaults(o.faults)
-	fake.SetEditor(kestratest.Editor{Rate: o.editorRate, Seed: o.faults.Seed})
+	fake.SetEditor(kestrafake.Editor{Rate: o.editorRate, Seed: o.faults.Seed})
 
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
+	"github.com/kestra-migrator/kestra-migrator/client/kestrafake"
 	"github.com/kestra-migrator/kestra-migrator/configs"
 	"github.com/kestra-migrator/kestra-migrator/migrator"
 )
@@ -38,7 +38,7 @@ func newDemoCommand(a *app) *cobra.Command {
 func runDemo(cmd *cobra.Command, a *app, o outputOptions) error {
 	ctx := cmd.Context()
 	password := randomHex(12)
-	srv := kestratest.New(kestratest.Options{Version: "1.3.0", Username: "demo@kestra.io", Password: password})
+	srv := kestrafake.New(kestrafake.Options{Version: "1.3.0", Username: "demo@kestra.io", Password: password})
 	defer srv.Close()
 	if err := srv.SeedFS(configs.Examples, "examples/flows"); err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/kestra-migrator/kestra-migrator/client"
+	"github.com/kestra-migrator/kestra-migrator/client/kestrafake"
 	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
 	"github.com/kestra-migrator/kestra-migrator/migrator"
 	"github.com/kestra-migrator/kestra-migrator/migrator/fleettest"
@@ -261,7 +262,7 @@ func (f *fleet) pending() int {
 // itself (returning true) or let the fake answer it.
 func wrapped(t *testing.T, opts kestratest.Options, hook func(w http.ResponseWriter, r *http.Request, srv *kestratest.Server) bool) (*kestratest.Server, string) {
 	t.Helper()
-	srv := kestratest.NewHandler(opts)
+	srv := kestrafake.NewHandler(opts)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if hook != nil && hook(w, r, srv) {
 			return

@@ -1,4 +1,4 @@
-package kestratest
+package kestrafake
 
 import (
 	"fmt"
@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"testing"
 )
 
 // AddFlow stores a new flow as if created through the API (revision 1);
@@ -19,20 +18,6 @@ func (s *Server) AddFlow(source string) (Flow, error) {
 		return Flow{}, fmt.Errorf("add flow: %d %s", aerr.status, aerr.message)
 	}
 	return s.toFlow(rec, rec.current()), nil
-}
-
-// MustAdd adds every source, failing tb on the first error.
-func (s *Server) MustAdd(tb testing.TB, sources ...string) []Flow {
-	tb.Helper()
-	out := make([]Flow, 0, len(sources))
-	for _, src := range sources {
-		f, err := s.AddFlow(src)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		out = append(out, f)
-	}
-	return out
 }
 
 // SeedDir adds every flow found in the *.yml and *.yaml files under dir

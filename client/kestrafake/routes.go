@@ -1,4 +1,4 @@
-package kestratest
+package kestrafake
 
 import (
 	"crypto/subtle"
@@ -158,7 +158,7 @@ func method(r *http.Request, want string, rt route) route {
 // must never call (their default delete=true removes unlisted flows).
 func refuse(w http.ResponseWriter, _ *http.Request) {
 	writeJSONError(w, &apiError{status: http.StatusNotImplemented,
-		message: "kestratest: bulk and namespace-replace endpoints are deliberately not implemented"})
+		message: "kestrafake: bulk and namespace-replace endpoints are deliberately not implemented"})
 }
 
 // logWriter records the status for the request log and keeps Hijack.

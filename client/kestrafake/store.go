@@ -1,4 +1,4 @@
-package kestratest
+package kestrafake
 
 import (
 	"bytes"
@@ -145,7 +145,7 @@ func (s *Server) flowJSON(rec *record, rev *revision, fields map[string]any) []b
 	}
 	b, err := json.Marshal(m)
 	if err != nil { // fields come from YAML normalised for JSON: cannot happen
-		panic("kestratest: flow JSON: " + err.Error())
+		panic("kestrafake: flow JSON: " + err.Error())
 	}
 	return b
 }

@@ -1,4 +1,4 @@
-package kestratest
+package kestrafake
 
 import (
 	"crypto/x509"
@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 )
 
 // Mode is the server era the fake imitates.
@@ -72,7 +71,7 @@ type Options struct {
 	Logger       *slog.Logger // one record per request; nil = none
 }
 
-// Server is a fake Kestra. Create it with New, Start or NewHandler.
+// Server is a fake Kestra. Create it with New or NewHandler (tests: kestratest.Start).
 type Server struct {
 	opts    Options
 	tenant  string // written as tenantId; "" in ModeLegacy
@@ -139,14 +138,6 @@ func New(opts Options) *Server {
 	} else {
 		s.ts = httptest.NewServer(s)
 	}
-	return s
-}
-
-// Start is New with Close registered on tb.Cleanup.
-func Start(tb testing.TB, opts Options) *Server {
-	tb.Helper()
-	s := New(opts)
-	tb.Cleanup(s.Close)
 	return s
 }
 
