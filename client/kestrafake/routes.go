@@ -4,36 +4,114 @@ import (
 	"crypto/subtle"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
 	"time"
 )
 
-// route is a request matched to an endpoint.
+// routes registers every endpoint of docs/kestra-api.md under each flows
+// base path the server's era answers. The bases are literal (no {tenant}
+// wildcard): the tenant-less "/api/v1/flows/{namespace}/{id}" would conflict
+// with "/api/v1/{tenant}/flows/{namespace}".
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	handle := func(pattern, endpoint string, h http.HandlerFunc) {
+		mux.Handle(pattern, route{s: s, endpoint: endpoint, handler: h})
+	}
+	if !s.opts.NoConfigs {
+		mux.Handle("GET /api/v1/configs", route{s: s, endpoint: EndpointConfigs, handler: s.handleConfigs, open: true})
+	}
+	for _, base := range s.flowsBases() {
+		handle("POST "+base, EndpointCreate, s.handleCreate)
+		handle("GET "+base+"/search", EndpointSearch, s.handleSearch)
+		handle("GET "+base+"/distinct-namespaces", EndpointNamespaces, s.handleNamespaces)
+		handle("POST "+base+"/validate", EndpointValidate, s.handleValidate)
+		handle("GET "+base+"/export/by-query", EndpointExport, s.handleExport)
+		handle("POST "+base+"/bulk", EndpointBulk, refuse)
+		handle("POST "+base+"/{namespace}", EndpointNamespaceReplace, refuse)
+		handle("GET "+base+"/{namespace}", EndpointList, s.handleList)
+		handle("GET "+base+"/{namespace}/{id}", EndpointGet, s.handleGet) // or EndpointRevision, see route
+		handle("PUT "+base+"/{namespace}/{id}", EndpointUpdate, s.handleUpdate)
+		handle("DELETE "+base+"/{namespace}/{id}", EndpointDelete, s.handleDelete)
+		handle("GET "+base+"/{namespace}/{id}/revisions", EndpointRevisions, s.handleRevisions)
+	}
+	// Everything else, instead of ServeMux's plain-text 404 and 405.
+	handle("/", EndpointUnknown, s.handleUnknown)
+	return mux
+}
+
+// flowsBases are the flows base paths of the server's era.
+func (s *Server) flowsBases() []string {
+	switch s.opts.Mode {
+	case ModeLegacy:
+		return []string{"/api/v1/flows"}
+	case ModeTenant:
+		return []string{"/api/v1/main/flows", "/api/v1/flows"} // the old path is rewritten "for now"
+	case ModeEnterprise:
+		return []string{"/api/v1/" + url.PathEscape(s.tenant) + "/flows"}
+	}
+	return nil
+}
+
+// ServeHTTP dispatches the request to its endpoint. A path that is not clean
+// ("//", "/./", "/../") is answered 404, as an unknown path, where ServeMux
+// would redirect: Kestra's API never redirects, and the client must not be
+// taught to expect it. One trailing slash is ignored, as Micronaut does
+// (micronaut-core#274) and the fake always has.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.EscapedPath()
+	if p == "" || p[0] != '/' || p != cleanPath(p) {
+		route{s: s, endpoint: EndpointUnknown, handler: notFound}.ServeHTTP(w, r)
+		return
+	}
+	if len(p) > 1 && strings.HasSuffix(p, "/") {
+		u := *r.URL
+		u.Path, u.RawPath = strings.TrimSuffix(u.Path, "/"), strings.TrimSuffix(u.RawPath, "/")
+		r = r.WithContext(r.Context()) // a shallow copy, to change its URL only
+		r.URL = &u
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// cleanPath is path.Clean keeping a trailing slash, as ServeMux cleans.
+func cleanPath(p string) string {
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
+}
+
+// route is an endpoint's handler with what every request goes through first.
 type route struct {
+	s        *Server
 	endpoint string
-	handler  http.HandlerFunc // nil: 404 (or 405 when allowed is set)
-	allowed  string
+	handler  http.HandlerFunc
 	open     bool // served without authentication
 }
 
-// ServeHTTP counts the request, applies faults and authentication, and
-// dispatches it.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	rt := s.route(r)
-	s.count(rt.endpoint)
+// ServeHTTP counts the request, applies faults and authentication, runs the
+// handler and logs the call.
+func (rt route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s, start := rt.s, time.Now()
+	endpoint := rt.endpoint
+	if endpoint == EndpointGet && r.URL.Query().Has("revision") {
+		endpoint = EndpointRevision // same path, counted apart (the client's label too)
+	}
+	s.count(endpoint)
 	lw := &logWriter{ResponseWriter: w}
-	s.serve(lw, r, rt)
+	s.serve(lw, r, endpoint, rt)
 	if s.opts.Logger != nil {
 		// Never the Authorization header: only what identifies the call.
 		s.opts.Logger.Info("request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.String("query", r.URL.RawQuery), slog.String("endpoint", rt.endpoint),
+			slog.String("query", r.URL.RawQuery), slog.String("endpoint", endpoint),
 			slog.Int("status", lw.status()), slog.Duration("duration", time.Since(start)))
 	}
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
-	plan := s.planFaults(rt.endpoint)
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, endpoint string, rt route) {
+	plan := s.planFaults(endpoint)
 	if !s.wait(r, plan) {
 		return
 	}
@@ -46,17 +124,40 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		w.WriteHeader(http.StatusUnauthorized) // empty body, as Kestra
 		return
 	}
-	switch {
-	case rt.handler == nil && rt.allowed != "":
-		w.Header().Set("Allow", rt.allowed)
-		writeJSONError(w, &apiError{status: http.StatusMethodNotAllowed, message: "Method Not Allowed"})
-	case rt.handler == nil:
-		writeJSONError(w, &apiError{status: http.StatusNotFound, message: "Page Not Found"})
-	case plan.drop || plan.truncate:
+	if plan.drop || plan.truncate {
 		serveBroken(w, r, rt.handler, plan.truncate)
-	default:
-		rt.handler(w, r)
+		return
 	}
+	rt.handler(w, r)
+}
+
+// handleUnknown answers a method and path no endpoint serves: 405 with Allow
+// when the path is served with other methods, 404 otherwise; both with
+// Kestra's JSON error body.
+func (s *Server) handleUnknown(w http.ResponseWriter, r *http.Request) {
+	if allowed := s.allowedMethods(r); len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		writeJSONError(w, &apiError{status: http.StatusMethodNotAllowed, message: "Method Not Allowed"})
+		return
+	}
+	notFound(w, r)
+}
+
+func notFound(w http.ResponseWriter, _ *http.Request) {
+	writeJSONError(w, &apiError{status: http.StatusNotFound, message: "Page Not Found"})
+}
+
+// allowedMethods lists the other methods an endpoint serves r's path with.
+func (s *Server) allowedMethods(r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		probe := *r
+		probe.Method = m
+		if _, pattern := s.mux.Handler(&probe); m != r.Method && pattern != "" && pattern != "/" {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func (s *Server) authorized(r *http.Request) bool {
@@ -74,85 +175,6 @@ func (s *Server) authorized(r *http.Request) bool {
 }
 
 func eq(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
-
-// flowsRest strips the flows base path of the server's era from path.
-func (s *Server) flowsRest(path string) (string, bool) {
-	var prefixes []string
-	switch s.opts.Mode {
-	case ModeLegacy:
-		prefixes = []string{"/api/v1/flows"}
-	case ModeTenant:
-		prefixes = []string{"/api/v1/main/flows", "/api/v1/flows"} // the old path is rewritten
-	case ModeEnterprise:
-		prefixes = []string{"/api/v1/" + s.tenant + "/flows"}
-	}
-	for _, p := range prefixes {
-		if rest, ok := strings.CutPrefix(path, p); ok && (rest == "" || rest[0] == '/') {
-			return strings.Trim(rest, "/"), true
-		}
-	}
-	return "", false
-}
-
-func (s *Server) route(r *http.Request) route {
-	if r.URL.Path == "/api/v1/configs" && !s.opts.NoConfigs {
-		return method(r, http.MethodGet, route{endpoint: EndpointConfigs, handler: s.handleConfigs, open: true})
-	}
-	rest, ok := s.flowsRest(r.URL.Path)
-	if !ok {
-		return route{endpoint: EndpointUnknown}
-	}
-	var seg []string
-	if rest != "" {
-		seg = strings.Split(rest, "/")
-	}
-	switch {
-	case len(seg) == 0:
-		return method(r, http.MethodPost, route{endpoint: EndpointCreate, handler: s.handleCreate})
-	case len(seg) == 1 && seg[0] == "search":
-		return method(r, http.MethodGet, route{endpoint: EndpointSearch, handler: s.handleSearch})
-	case len(seg) == 1 && seg[0] == "distinct-namespaces":
-		return method(r, http.MethodGet, route{endpoint: EndpointNamespaces, handler: s.handleNamespaces})
-	case len(seg) == 1 && seg[0] == "validate":
-		return method(r, http.MethodPost, route{endpoint: EndpointValidate, handler: s.handleValidate})
-	case len(seg) == 1 && seg[0] == "bulk":
-		return route{endpoint: EndpointBulk, handler: refuse}
-	case len(seg) == 2 && seg[0] == "export" && seg[1] == "by-query":
-		return method(r, http.MethodGet, route{endpoint: EndpointExport, handler: s.handleExport})
-	case len(seg) == 1 && r.Method == http.MethodPost:
-		return route{endpoint: EndpointNamespaceReplace, handler: refuse}
-	case len(seg) == 1:
-		return method(r, http.MethodGet, route{endpoint: EndpointList, handler: s.handleList(seg[0])})
-	case len(seg) == 2:
-		return s.flowRoute(r, seg[0], seg[1])
-	case len(seg) == 3 && seg[2] == "revisions":
-		return method(r, http.MethodGet, route{endpoint: EndpointRevisions, handler: s.handleRevisions(seg[0], seg[1])})
-	}
-	return route{endpoint: EndpointUnknown}
-}
-
-func (s *Server) flowRoute(r *http.Request, ns, id string) route {
-	switch r.Method {
-	case http.MethodGet:
-		if r.URL.Query().Has("revision") {
-			return route{endpoint: EndpointRevision, handler: s.handleGet(ns, id)}
-		}
-		return route{endpoint: EndpointGet, handler: s.handleGet(ns, id)}
-	case http.MethodPut:
-		return route{endpoint: EndpointUpdate, handler: s.handleUpdate(ns, id)}
-	case http.MethodDelete:
-		return route{endpoint: EndpointDelete, handler: s.handleDelete(ns, id)}
-	}
-	return route{endpoint: EndpointUnknown, allowed: "GET, PUT, DELETE"}
-}
-
-// method keeps rt only for the expected method; otherwise 405.
-func method(r *http.Request, want string, rt route) route {
-	if r.Method == want {
-		return rt
-	}
-	return route{endpoint: rt.endpoint, allowed: want, open: rt.open}
-}
 
 // refuse answers the bulk and namespace-replace endpoints, which a migrator
 // must never call (their default delete=true removes unlisted flows).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -77,6 +78,7 @@ type Server struct {
 	tenant  string // written as tenantId; "" in ModeLegacy
 	version version
 	ts      *httptest.Server
+	mux     *http.ServeMux
 
 	done      chan struct{} // closed by Close: releases hanging requests
 	closeOnce sync.Once
@@ -125,6 +127,7 @@ func NewHandler(opts Options) *Server {
 	case ModeEnterprise:
 		s.tenant = opts.Tenant
 	}
+	s.mux = s.routes()
 	s.SetFaults(Faults{})
 	s.SetEditor(Editor{})
 	return s
