@@ -1,6 +1,7 @@
 package kestratest
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/kestra-migrator/kestra-migrator/client/kestrafake"
@@ -16,6 +17,8 @@ type (
 	Faults  = kestrafake.Faults
 	Editor  = kestrafake.Editor
 	Edit    = kestrafake.Edit
+
+	SeedFlow = kestrafake.SeedFlow
 )
 
 // Server eras and export namings (see kestrafake).
@@ -69,4 +72,43 @@ func MustAdd(tb testing.TB, s *Server, sources ...string) []Flow {
 		out = append(out, f)
 	}
 	return out
+}
+
+// MustSeed stores each source as seeding does (see kestrafake.Server.Seed):
+// byte for byte, valid today or not, a later source replacing an earlier one
+// with the same id. It logs on tb each that would not validate or replaced
+// another, and fails tb when one names no valid flow id and namespace.
+func MustSeed(tb testing.TB, s *Server, sources ...string) []SeedFlow {
+	tb.Helper()
+	out := make([]SeedFlow, 0, len(sources))
+	for i, src := range sources {
+		f, err := s.Seed(fmt.Sprintf("source %d", i+1), src)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, f)
+	}
+	logSeeded(tb, out)
+	return out
+}
+
+// MustSeedDir is MustSeed over the flow files under dir (see
+// kestrafake.Server.SeedDir).
+func MustSeedDir(tb testing.TB, s *Server, dir string) []SeedFlow {
+	tb.Helper()
+	out, err := s.SeedDir(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	logSeeded(tb, out)
+	return out
+}
+
+func logSeeded(tb testing.TB, seeded []SeedFlow) {
+	tb.Helper()
+	for _, f := range seeded {
+		for _, p := range f.Problems() {
+			tb.Logf("kestratest: seed: %s", p)
+		}
+	}
 }

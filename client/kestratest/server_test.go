@@ -295,8 +295,12 @@ func TestRefusesBulkEndpoints(t *testing.T) {
 
 func TestSeedDir(t *testing.T) {
 	s := Start(t, Options{})
-	if err := s.SeedDir("testdata/flows"); err != nil {
-		t.Fatal(err)
+	seeded := MustSeedDir(t, s, "testdata/flows")
+	wantSeeded := []SeedFlow{{Origin: "hello.yml", Namespace: "company", ID: "hello"},
+		{Origin: "team/two.yaml#1", Namespace: "company.team", ID: "etl"},
+		{Origin: "team/two.yaml#2", Namespace: "company.team", ID: "report"}}
+	if diff := cmp.Diff(wantSeeded, seeded); diff != "" {
+		t.Errorf("seed report (-want +got):\n%s", diff)
 	}
 	var got []string
 	for _, f := range s.Flows() {

@@ -40,8 +40,14 @@ func runDemo(cmd *cobra.Command, a *app, o outputOptions) error {
 	password := randomHex(12)
 	srv := kestrafake.New(kestrafake.Options{Version: "1.3.0", Username: "demo@kestra.io", Password: password})
 	defer srv.Close()
-	if err := srv.SeedFS(configs.Examples, "examples/flows"); err != nil {
+	seeded, err := srv.SeedFS(configs.Examples, "examples/flows")
+	if err != nil {
 		return err
+	}
+	for _, f := range seeded { // our own examples: each must be a clean flow
+		if p := f.Problems(); len(p) > 0 {
+			return fmt.Errorf("demo flows: %s", p[0])
+		}
 	}
 	dir, err := os.MkdirTemp("", "kestra-migrator-demo-")
 	if err != nil {
