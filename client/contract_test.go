@@ -58,7 +58,7 @@ func TestContract(t *testing.T) {
 
 func exerciseEveryCall(t *testing.T, s *kestratest.Server, c *client.Client, wantTenant string) {
 	ctx := context.Background()
-	s.MustAdd(t, flowSrc("company", "hello"), legacySrc("company.team", "etl"), flowSrc("other", "x"))
+	kestratest.MustAdd(t, s, flowSrc("company", "hello"), legacySrc("company.team", "etl"), flowSrc("other", "x"))
 
 	tenant, err := c.ResolveTenant(ctx)
 	if err != nil || tenant != wantTenant {

@@ -122,7 +122,7 @@ func TestExportKeepsSourcesByteForByte(t *testing.T) {
 		"companyx/sib":    flowSrc("companyx", "sib"), // not a child of company
 	}
 	for _, src := range srcs {
-		s.MustAdd(t, src)
+		kestratest.MustAdd(t, s, src)
 	}
 	got := map[string]string{}
 	err := c.ExportNamespace(context.Background(), "company", func(e client.ExportedFlow) error {

@@ -19,7 +19,7 @@ import (
 func TestRetrySucceedsAfter503s(t *testing.T) {
 	rec := &recorder{}
 	s, c := startPair(t, kestratest.Options{}, func(cfg *client.Config) { cfg.Tenant = "main"; cfg.Observer = rec })
-	s.MustAdd(t, flowSrc("company", "etl"))
+	kestratest.MustAdd(t, s, flowSrc("company", "etl"))
 	s.SetFaults(kestratest.Faults{Initial503: 3})
 	f, err := c.Flow(context.Background(), "company", "etl")
 	if err != nil || f.ID != "etl" {
@@ -35,7 +35,7 @@ func TestRetrySucceedsAfter503s(t *testing.T) {
 
 func TestRetryHonoursRetryAfterOn429(t *testing.T) {
 	s, c := startPair(t, kestratest.Options{}, func(cfg *client.Config) { cfg.Tenant = "main" })
-	s.MustAdd(t, flowSrc("company", "etl"))
+	kestratest.MustAdd(t, s, flowSrc("company", "etl"))
 	s.SetFaults(kestratest.Faults{Every429: 2, RetryAfter: time.Second})
 	ctx := context.Background()
 	if _, err := c.Flow(ctx, "company", "etl"); err != nil { // request 1: answered
@@ -71,7 +71,7 @@ func TestRetryGivesUpWithAClearError(t *testing.T) {
 				t.Fatalf("err = %#v", err)
 			}
 			msg := err.Error()
-			for _, part := range []string{"get company/etl", fmt.Sprint(tt.status), "after 3 attempts", "kestratest fault"} {
+			for _, part := range []string{"get company/etl", fmt.Sprint(tt.status), "after 3 attempts", "kestrafake fault"} {
 				if !strings.Contains(msg, part) {
 					t.Errorf("error %q lacks %q", msg, part)
 				}
@@ -85,7 +85,7 @@ func TestRetryGivesUpWithAClearError(t *testing.T) {
 
 func TestNoRetryOnClientErrors(t *testing.T) {
 	s, c := startPair(t, kestratest.Options{}, func(cfg *client.Config) { cfg.Tenant = "main" })
-	s.MustAdd(t, flowSrc("company", "etl"))
+	kestratest.MustAdd(t, s, flowSrc("company", "etl"))
 	ctx := context.Background()
 	_, err := c.UpdateFlow(ctx, "company", "etl", []byte(flowSrc("company", "renamed")))
 	var ae *client.APIError
@@ -158,7 +158,7 @@ func TestCallerContextStopsAHangingCall(t *testing.T) {
 // Content-Length) is retried like a dropped connection, then reported.
 func TestTruncatedAnswerIsAnErrorNamingTheCall(t *testing.T) {
 	s, c := startPair(t, kestratest.Options{}, func(cfg *client.Config) { cfg.Tenant = "main" })
-	s.MustAdd(t, flowSrc("company", "etl"))
+	kestratest.MustAdd(t, s, flowSrc("company", "etl"))
 	s.SetFaults(kestratest.Faults{TruncateRate: 1})
 	ctx := context.Background()
 	if _, err := c.Flow(ctx, "company", "etl"); err == nil || !strings.Contains(err.Error(), "get company/etl: giving up after") ||
@@ -182,7 +182,7 @@ func TestTruncatedAnswerIsAnErrorNamingTheCall(t *testing.T) {
 func TestDroppedConnectionsAreRetried(t *testing.T) {
 	s, c := startPair(t, kestratest.Options{}, func(cfg *client.Config) { cfg.Tenant = "main"; cfg.Retries = 10 })
 	for i := range 20 {
-		s.MustAdd(t, flowSrc("company", fmt.Sprintf("f%02d", i)))
+		kestratest.MustAdd(t, s, flowSrc("company", fmt.Sprintf("f%02d", i)))
 	}
 	s.SetFaults(kestratest.Faults{DropRate: 0.5, Seed: 3})
 	ctx := context.Background()
@@ -207,7 +207,7 @@ func TestDroppedConnectionsAreRetried(t *testing.T) {
 
 func TestDroppedConnectionsGiveUp(t *testing.T) {
 	s, c := startPair(t, kestratest.Options{}, func(cfg *client.Config) { cfg.Tenant = "main"; cfg.Retries = 2 })
-	s.MustAdd(t, flowSrc("company", "etl"))
+	kestratest.MustAdd(t, s, flowSrc("company", "etl"))
 	s.SetFaults(kestratest.Faults{DropRate: 1})
 	_, err := c.Flow(context.Background(), "company", "etl")
 	if err == nil || !strings.Contains(err.Error(), "get company/etl: giving up after 3 attempts") ||

@@ -31,7 +31,7 @@ func TestSearchPagesOverManyFlows(t *testing.T) {
 					ns += ".child"
 				}
 				id := fmt.Sprintf("flow%04d", i)
-				s.MustAdd(t, flowSrc(ns, id))
+				kestratest.MustAdd(t, s, flowSrc(ns, id))
 				want = append(want, ns+"/"+id)
 			}
 			slices.SortFunc(want, compareRef) // namespace, then id
@@ -69,7 +69,7 @@ func compareRef(a, b string) int {
 func TestSearchStopsWhenTheConsumerStops(t *testing.T) {
 	s, c := startPair(t, kestratest.Options{}, func(cfg *client.Config) { cfg.Tenant = "main" })
 	for i := range 30 {
-		s.MustAdd(t, flowSrc("company", fmt.Sprintf("f%02d", i)))
+		kestratest.MustAdd(t, s, flowSrc("company", fmt.Sprintf("f%02d", i)))
 	}
 	n := 0
 	for _, err := range c.SearchFlows(context.Background(), client.SearchQuery{Namespace: "company", PageSize: 10}) {
@@ -98,7 +98,7 @@ func TestSearchYieldsTheErrorOnceAndStops(t *testing.T) {
 
 func TestSearchFiltersByQuery(t *testing.T) {
 	s, c := startPair(t, kestratest.Options{}, nil)
-	s.MustAdd(t, flowSrc("company", "daily-etl"), flowSrc("company", "report"))
+	kestratest.MustAdd(t, s, flowSrc("company", "daily-etl"), flowSrc("company", "report"))
 	var got []string
 	for f, err := range c.SearchFlows(context.Background(), client.SearchQuery{Query: "etl"}) {
 		if err != nil {

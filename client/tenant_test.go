@@ -12,7 +12,7 @@ import (
 
 func TestTenantAutoDetectsOnceAndSticks(t *testing.T) {
 	s, c := startPair(t, kestratest.Options{Mode: kestratest.ModeLegacy}, nil)
-	s.MustAdd(t, flowSrc("company", "a"))
+	kestratest.MustAdd(t, s, flowSrc("company", "a"))
 	ctx := context.Background()
 	for range 3 {
 		if _, err := c.Namespaces(ctx); err != nil {

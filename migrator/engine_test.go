@@ -3,7 +3,6 @@ package migrator_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,55 +13,12 @@ import (
 	"github.com/kestra-migrator/kestra-migrator/migrator"
 	"github.com/kestra-migrator/kestra-migrator/migrator/fleettest"
 	"github.com/kestra-migrator/kestra-migrator/migrator/report"
-	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
-	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
-// fleet is a fake Kestra seeded with generated flows, a client and a state file.
-type fleet struct {
-	srv   *kestratest.Server
-	cli   *client.Client
-	st    *store.Store
-	flows []fleettest.Flow
-}
-
-func newFleet(t testing.TB, flows []fleettest.Flow, opts kestratest.Options) *fleet {
-	t.Helper()
-	srv := kestratest.Start(t, opts)
-	if err := fleettest.Seed(srv, flows); err != nil {
-		t.Fatal(err)
-	}
-	cli, err := client.New(client.Config{Server: srv.URL(), IdentifyFlow: rewrite.FlowIdentity, Username: opts.Username, Password: opts.Password,
-		Token: opts.Token, Retries: 8, RetryWaitMin: time.Millisecond, RetryWaitMax: 20 * time.Millisecond, Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(filepath.Join(t.TempDir(), "state.db"), store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return &fleet{srv: srv, cli: cli, st: st, flows: flows}
-}
-
-func (f *fleet) engine() *migrator.Engine {
-	return &migrator.Engine{Source: f.cli, Store: f.st, Rewriter: rewrite.MustRewriter(rewrite.Options{}),
-		Concurrency: 4, Validate: true}
-}
-
-func (f *fleet) run(t testing.TB, mode migrator.Mode) *report.Report {
-	t.Helper()
-	rep, err := f.engine().Run(context.Background(), migrator.RunOptions{Mode: mode, Selection: migrator.Selection{All: true}, Resume: true})
-	if err != nil {
-		t.Fatalf("%s: %v", mode, err)
-	}
-	return rep
-}
-
 // expected counts per namespace and status, from how the flows were built.
-func (f *fleet) expected() map[string]map[string]int {
+func expected(flows []fleettest.Flow) map[string]map[string]int {
 	want := map[string]map[string]int{}
-	for _, fl := range f.flows {
+	for _, fl := range flows {
 		if want[fl.Namespace] == nil {
 			want[fl.Namespace] = map[string]int{}
 		}
@@ -85,12 +41,12 @@ func countsOf(rep *report.Report) map[string]map[string]int {
 }
 
 func TestPlanCountsPerNamespaceAndNeverWrites(t *testing.T) {
-	f := newFleet(t, fleettest.Generate(300, 12, 0.4, true), kestratest.Options{})
-	rep := f.run(t, migrator.ModePlan)
-	if f.srv.Writes() != 0 {
-		t.Fatalf("plan made %d write calls", f.srv.Writes())
+	f := fleettest.NewFleet(t, fleettest.Generate(300, 12, 0.4, true), kestratest.Options{})
+	rep := f.Run(t, migrator.ModePlan)
+	if f.Server.Writes() != 0 {
+		t.Fatalf("plan made %d write calls", f.Server.Writes())
 	}
-	want, got := f.expected(), countsOf(rep)
+	want, got := expected(f.Flows), countsOf(rep)
 	if fmt.Sprint(want) != fmt.Sprint(got) {
 		t.Errorf("plan counts per namespace:\n got %v\nwant %v", got, want)
 	}
@@ -107,19 +63,19 @@ func TestPlanCountsPerNamespaceAndNeverWrites(t *testing.T) {
 }
 
 func TestApplyMigratesOnceThenRollbackRestoresEveryByte(t *testing.T) {
-	f := newFleet(t, fleettest.Generate(240, 10, 0.5, true), kestratest.Options{})
-	rep := f.run(t, migrator.ModeApply)
+	f := fleettest.NewFleet(t, fleettest.Generate(240, 10, 0.5, true), kestratest.Options{})
+	rep := f.Run(t, migrator.ModeApply)
 	pending := 0
-	for _, fl := range f.flows {
-		cur, _ := f.srv.Flow(fl.Namespace, fl.ID)
-		revs := len(f.srv.Revisions(fl.Namespace, fl.ID))
+	for _, fl := range f.Flows {
+		cur, _ := f.Server.Flow(fl.Namespace, fl.ID)
+		revs := len(f.Server.Revisions(fl.Namespace, fl.ID))
 		switch {
 		case fl.Pending():
 			pending++
 			if revs != 2 || strings.Contains(cur.Source, "runner: ") && !strings.Contains(cur.Source, "taskRunner") {
 				t.Errorf("%s/%s: %d revisions after apply, source:\n%s", fl.Namespace, fl.ID, revs, cur.Source)
 			}
-			if _, err := f.st.Snapshot(rep.RunID, fl.Namespace, fl.ID); err != nil {
+			if _, err := f.Store.Snapshot(rep.RunID, fl.Namespace, fl.ID); err != nil {
 				t.Errorf("%s/%s: no snapshot: %v", fl.Namespace, fl.ID, err)
 			}
 		default:
@@ -131,20 +87,20 @@ func TestApplyMigratesOnceThenRollbackRestoresEveryByte(t *testing.T) {
 	if rep.Summary.Migrated != pending {
 		t.Errorf("migrated %d, want %d", rep.Summary.Migrated, pending)
 	}
-	writes := f.srv.Writes()
-	again := f.run(t, migrator.ModeApply)
-	if f.srv.Writes() != writes || again.Summary.Migrated != 0 {
-		t.Errorf("second apply wrote %d times, migrated %d", f.srv.Writes()-writes, again.Summary.Migrated)
+	writes := f.Server.Writes()
+	again := f.Run(t, migrator.ModeApply)
+	if f.Server.Writes() != writes || again.Summary.Migrated != 0 {
+		t.Errorf("second apply wrote %d times, migrated %d", f.Server.Writes()-writes, again.Summary.Migrated)
 	}
-	rb, err := f.engine().Rollback(context.Background(), migrator.RollbackOptions{RunID: rep.RunID})
+	rb, err := f.Engine().Rollback(context.Background(), migrator.RollbackOptions{RunID: rep.RunID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rb.Summary.Migrated != pending || rb.Summary.Conflict+rb.Summary.Failed != 0 {
 		t.Errorf("rollback summary %+v, want %d restored", rb.Summary, pending)
 	}
-	for _, fl := range f.flows {
-		if cur, _ := f.srv.Flow(fl.Namespace, fl.ID); cur.Source != fl.Source {
+	for _, fl := range f.Flows {
+		if cur, _ := f.Server.Flow(fl.Namespace, fl.ID); cur.Source != fl.Source {
 			t.Errorf("%s/%s not restored byte for byte", fl.Namespace, fl.ID)
 		}
 	}
@@ -152,8 +108,8 @@ func TestApplyMigratesOnceThenRollbackRestoresEveryByte(t *testing.T) {
 
 func TestValidationRejectsMigratedFlow(t *testing.T) {
 	flows := []fleettest.Flow{fleettest.Make("company.a", "bad", fleettest.Invalid), fleettest.Make("company.a", "good", fleettest.Process)}
-	f := newFleet(t, flows, kestratest.Options{})
-	rep := f.run(t, migrator.ModeApply)
+	f := fleettest.NewFleet(t, flows, kestratest.Options{})
+	rep := f.Run(t, migrator.ModeApply)
 	items := map[string]report.Item{}
 	for _, it := range rep.Namespaces[0].Items {
 		items[it.ID] = it
@@ -161,7 +117,7 @@ func TestValidationRejectsMigratedFlow(t *testing.T) {
 	if it := items["bad"]; it.Status != report.StatusInvalid || it.Reason == nil || !strings.Contains(*it.Reason, fleettest.InvalidMarker) {
 		t.Errorf("bad: %s %v", it.Status, it.Reason)
 	}
-	if n := len(f.srv.Revisions("company.a", "bad")); n != 1 {
+	if n := len(f.Server.Revisions("company.a", "bad")); n != 1 {
 		t.Errorf("the invalid flow was written (%d revisions)", n)
 	}
 	if items["good"].Status != report.StatusMigrated {
@@ -170,20 +126,20 @@ func TestValidationRejectsMigratedFlow(t *testing.T) {
 }
 
 func TestConcurrentEditorNeverLosesAnEdit(t *testing.T) {
-	f := newFleet(t, fleettest.Generate(200, 8, 0.5, false), kestratest.Options{})
-	f.srv.SetEditor(kestratest.Editor{Rate: 0.3, Seed: 7, OnExport: true})
-	rep := f.run(t, migrator.ModeApply)
-	f.srv.SetEditor(kestratest.Editor{})
-	edits := f.srv.EditedFlows()
+	f := fleettest.NewFleet(t, fleettest.Generate(200, 8, 0.5, false), kestratest.Options{})
+	f.Server.SetEditor(kestratest.Editor{Rate: 0.3, Seed: 7, OnExport: true})
+	rep := f.Run(t, migrator.ModeApply)
+	f.Server.SetEditor(kestratest.Editor{})
+	edits := f.Server.EditedFlows()
 	if len(edits) == 0 || rep.Summary.Conflict == 0 {
 		t.Fatalf("the editor made %d edits, %d conflicts: the test proves nothing", len(edits), rep.Summary.Conflict)
 	}
-	assertEditsKept(t, f.srv, edits)
+	assertEditsKept(t, f.Server, edits)
 	// a later pass migrates the edited flows from their edited revision
-	f.run(t, migrator.ModeApply)
-	assertEditsKept(t, f.srv, edits)
-	for _, fl := range f.flows {
-		if cur, _ := f.srv.Flow(fl.Namespace, fl.ID); fl.Pending() && !strings.Contains(cur.Source, "taskRunner") {
+	f.Run(t, migrator.ModeApply)
+	assertEditsKept(t, f.Server, edits)
+	for _, fl := range f.Flows {
+		if cur, _ := f.Server.Flow(fl.Namespace, fl.ID); fl.Pending() && !strings.Contains(cur.Source, "taskRunner") {
 			t.Errorf("%s/%s not migrated after the second pass", fl.Namespace, fl.ID)
 		}
 	}
@@ -208,15 +164,15 @@ func assertEditsKept(t *testing.T, srv *kestratest.Server, edits []kestratest.Ed
 }
 
 func TestApplyCompletesUnderFaults(t *testing.T) {
-	f := newFleet(t, fleettest.Generate(150, 6, 0.4, false), kestratest.Options{})
-	f.srv.SetFaults(kestratest.Faults{Rate503: 0.1, Every429: 25, RetryAfter: time.Millisecond, DropRate: 0.05, Seed: 3})
-	rep := f.run(t, migrator.ModeApply)
-	f.srv.SetFaults(kestratest.Faults{})
+	f := fleettest.NewFleet(t, fleettest.Generate(150, 6, 0.4, false), kestratest.Options{})
+	f.Server.SetFaults(kestratest.Faults{Rate503: 0.1, Every429: 25, RetryAfter: time.Millisecond, DropRate: 0.05, Seed: 3})
+	rep := f.Run(t, migrator.ModeApply)
+	f.Server.SetFaults(kestratest.Faults{})
 	if rep.Summary.Failed != 0 || rep.Summary.Conflict != 0 {
 		t.Fatalf("faults made flows fail: %+v", rep.Summary)
 	}
-	for _, fl := range f.flows {
-		if n := len(f.srv.Revisions(fl.Namespace, fl.ID)); fl.Pending() && n != 2 {
+	for _, fl := range f.Flows {
+		if n := len(f.Server.Revisions(fl.Namespace, fl.ID)); fl.Pending() && n != 2 {
 			t.Errorf("%s/%s: %d revisions, want 2", fl.Namespace, fl.ID, n)
 		}
 	}
@@ -243,25 +199,25 @@ func (e *editBeforeWrite) UpdateFlow(ctx context.Context, ns, id string, src []b
 }
 
 func TestEditBetweenReReadAndWriteIsPutBack(t *testing.T) {
-	f := newFleet(t, fleettest.Generate(60, 3, 0.5, false), kestratest.Options{})
-	e := f.engine()
-	racy := &editBeforeWrite{FlowSource: f.cli, srv: f.srv}
+	f := fleettest.NewFleet(t, fleettest.Generate(60, 3, 0.5, false), kestratest.Options{})
+	e := f.Engine()
+	racy := &editBeforeWrite{FlowSource: f.Client, srv: f.Server}
 	e.Source = racy
 	rep, err := e.Run(context.Background(), migrator.RunOptions{Mode: migrator.ModeApply, Selection: migrator.Selection{All: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	edits := f.srv.EditedFlows()
+	edits := f.Server.EditedFlows()
 	if len(edits) == 0 || rep.Summary.Conflict != len(edits) {
 		t.Fatalf("%d edits, %d conflicts: every raced flow must be a conflict", len(edits), rep.Summary.Conflict)
 	}
 	for _, ed := range edits {
-		cur, _ := f.srv.Flow(ed.Namespace, ed.ID)
+		cur, _ := f.Server.Flow(ed.Namespace, ed.ID)
 		if !strings.HasSuffix(cur.Source, "# edited by a human between the re-read and the write\n") || strings.Contains(cur.Source, "taskRunner") {
 			t.Errorf("%s/%s: the edit was not put back as the current source:\n%s", ed.Namespace, ed.ID, cur.Source)
 		}
 	}
-	again := f.run(t, migrator.ModeApply) // the next pass migrates the edited flows
+	again := f.Run(t, migrator.ModeApply) // the next pass migrates the edited flows
 	if again.Summary.Migrated != len(edits) || again.Summary.Conflict != 0 {
 		t.Errorf("second pass: %+v", again.Summary)
 	}
@@ -276,15 +232,15 @@ func TestSmallParentNamespaceIsNotExportedWithItsChildren(t *testing.T) {
 	for i := 0; i < 60; i++ {
 		flows = append(flows, fleettest.Make("company.team", fmt.Sprintf("f%02d", i), fleettest.Kind(i%5)))
 	}
-	f := newFleet(t, flows, kestratest.Options{})
-	rep := f.run(t, migrator.ModePlan)
-	if want, got := f.expected(), countsOf(rep); fmt.Sprint(want) != fmt.Sprint(got) {
+	f := fleettest.NewFleet(t, flows, kestratest.Options{})
+	rep := f.Run(t, migrator.ModePlan)
+	if want, got := expected(f.Flows), countsOf(rep); fmt.Sprint(want) != fmt.Sprint(got) {
 		t.Errorf("counts %v, want %v", got, want)
 	}
-	if n := f.srv.RequestCount(kestratest.EndpointExport); n != 1 {
+	if n := f.Server.RequestCount(kestratest.EndpointExport); n != 1 {
 		t.Errorf("%d exports, want 1 (the child namespace's)", n)
 	}
-	if n := f.srv.RequestCount(kestratest.EndpointGet); n != 2 {
+	if n := f.Server.RequestCount(kestratest.EndpointGet); n != 2 {
 		t.Errorf("%d single reads, want 2 (the parent's flows)", n)
 	}
 }
@@ -301,13 +257,13 @@ func TestLargeNamespaceReReadsItsRevisionsAFewTimes(t *testing.T) {
 		}
 		flows = append(flows, fleettest.Make("company.big", fmt.Sprintf("f%04d", i), k))
 	}
-	f := newFleet(t, flows, kestratest.Options{})
-	rep := f.run(t, migrator.ModeApply)
+	f := fleettest.NewFleet(t, flows, kestratest.Options{})
+	rep := f.Run(t, migrator.ModeApply)
 	if rep.Summary.Migrated != 1500 {
 		t.Fatalf("migrated %d, want 1500", rep.Summary.Migrated)
 	}
 	pages := 3000 / 500 // a search page holds 500 flows
-	if n := f.srv.RequestCount(kestratest.EndpointSearch); n > 7*pages {
+	if n := f.Server.RequestCount(kestratest.EndpointSearch); n > 7*pages {
 		t.Errorf("%d search requests for one namespace of 3,000 flows: more than 6 re-reads of %d pages", n, pages)
 	}
 }

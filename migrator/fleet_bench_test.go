@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kestra-migrator/kestra-migrator/client"
+	"github.com/kestra-migrator/kestra-migrator/client/kestrafake"
 	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
 	"github.com/kestra-migrator/kestra-migrator/migrator"
 	"github.com/kestra-migrator/kestra-migrator/migrator/fleettest"
@@ -111,7 +112,7 @@ func BenchmarkNaiveSerial(b *testing.B) {
 // benchFleet seeds a fake server and opens a client and a state file.
 func benchFleet(b *testing.B, flows []fleettest.Flow) (*kestratest.Server, *client.Client, *store.Store) {
 	b.Helper()
-	srv := kestratest.New(kestratest.Options{})
+	srv := kestrafake.New(kestrafake.Options{})
 	if err := fleettest.Seed(srv, flows); err != nil {
 		b.Fatal(err)
 	}

@@ -60,13 +60,13 @@ func TestApplyStoppedAnywhereThenResumedMigratesEachFlowOnce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	partial := 0 // rounds stopped with some, not all, flows migrated
 	for round := 0; round < 12; round++ {
-		f := newFleet(t, fleettest.Generate(60, 5, 0.5, false), kestratest.Options{})
+		f := fleettest.NewFleet(t, fleettest.Generate(60, 5, 0.5, false), kestratest.Options{})
 		stops := 1 + rng.IntN(3)
 		for i := 0; i < stops; i++ {
 			ctx, cancel := context.WithCancel(context.Background())
-			src := &stopAfter{FlowSource: f.cli, cancel: cancel}
+			src := &stopAfter{FlowSource: f.Client, cancel: cancel}
 			src.n.Store(int64(1 + rng.IntN(70)))
-			e := f.engine()
+			e := f.Engine()
 			e.Source = src
 			_, err := e.Run(ctx, migrator.RunOptions{Mode: migrator.ModeApply, Selection: migrator.Selection{All: true}, Resume: true})
 			cancel()
@@ -77,7 +77,7 @@ func TestApplyStoppedAnywhereThenResumedMigratesEachFlowOnce(t *testing.T) {
 		if done, pending := migratedCount(f); done > 0 && done < pending {
 			partial++
 		}
-		rep := f.run(t, migrator.ModeApply)
+		rep := f.Run(t, migrator.ModeApply)
 		if rep.Summary.Failed+rep.Summary.Conflict != 0 {
 			t.Errorf("round %d: the final run left %+v", round, rep.Summary)
 		}
@@ -88,11 +88,11 @@ func TestApplyStoppedAnywhereThenResumedMigratesEachFlowOnce(t *testing.T) {
 	}
 }
 
-func migratedCount(f *fleet) (done, pending int) {
-	for _, fl := range f.flows {
+func migratedCount(f *fleettest.Fleet) (done, pending int) {
+	for _, fl := range f.Flows {
 		if fl.Pending() {
 			pending++
-			if len(f.srv.Revisions(fl.Namespace, fl.ID)) > 1 {
+			if len(f.Server.Revisions(fl.Namespace, fl.ID)) > 1 {
 				done++
 			}
 		}
@@ -102,9 +102,9 @@ func migratedCount(f *fleet) (done, pending int) {
 
 // assertMigratedOnce: each pending flow has exactly one new revision, holds
 // the migrated source, and has a written snapshot of its exact original.
-func assertMigratedOnce(t *testing.T, f *fleet) {
+func assertMigratedOnce(t *testing.T, f *fleettest.Fleet) {
 	t.Helper()
-	written, err := f.st.Snapshots(store.SnapshotFilter{State: store.SnapshotWritten})
+	written, err := f.Store.Snapshots(store.SnapshotFilter{State: store.SnapshotWritten})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,9 +114,9 @@ func assertMigratedOnce(t *testing.T, f *fleet) {
 		snaps[s.Namespace+"/"+s.FlowID]++
 		originals[s.Namespace+"/"+s.FlowID] = string(s.Original)
 	}
-	for _, fl := range f.flows {
+	for _, fl := range f.Flows {
 		key := fl.Namespace + "/" + fl.ID
-		revs := f.srv.Revisions(fl.Namespace, fl.ID)
+		revs := f.Server.Revisions(fl.Namespace, fl.ID)
 		cur := revs[len(revs)-1]
 		if !fl.Pending() {
 			if len(revs) != 1 || snaps[key] != 0 {

@@ -51,7 +51,7 @@ func (r renameRule) Plan(d *rewrite.Document) []rewrite.Outcome {
 
 func TestASecondRulePlugsInWithoutEngineChanges(t *testing.T) {
 	srv := kestratest.Start(t, kestratest.Options{})
-	srv.MustAdd(t,
+	kestratest.MustAdd(t, srv,
 		"id: both\nnamespace: seam\ntasks:\n  - id: a\n    type: io.kestra.plugin.scripts.shell.Commands\n    runner: PROCESS\n    commands: [ls]\n  - id: b\n    type: io.kestra.plugin.core.log.Log\n    legacyLevel: WARN # kept comment\n    message: hi\n",
 		"id: second\nnamespace: seam\ntasks:\n  - id: b\n    type: io.kestra.plugin.core.log.Log\n    legacyLevel: INFO\n    message: hi\n",
 		"id: clean\nnamespace: seam\ntasks:\n  - id: c\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n",

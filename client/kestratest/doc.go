@@ -1,11 +1,7 @@
-// Package kestratest is an in-memory fake of Kestra's flow API, served over
-// loopback HTTP, for tests and demos. It follows docs/kestra-api.md: tenant
-// and legacy paths, basic and bearer auth, search paging, revisions, soft
-// delete, export as ZIP, validate with deprecation paths; plus switchable
-// faults (latency, 503, 429, dropped connections, truncated bodies, hangs),
-// a concurrent "human" editor, and request counters per endpoint.
+// Package kestratest is the test-facing side of the fake Kestra server of
+// client/kestrafake: helpers that take a testing.TB (Start, MustAdd, ...)
+// and aliases of the fake's types, so that a test needs one import.
 //
-// Sources are stored byte for byte. Everything is safe for concurrent use.
-// The bulk and namespace-replace endpoints are refused (501) and counted as
-// "bulk" and "namespace-replace", so a test can assert they were never called.
+// The fake itself lives in kestrafake, which imports no testing package: the
+// production binary carries it for the demo command, never this package.
 package kestratest

@@ -8,11 +8,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kestra-migrator/kestra-migrator/client/kestrafake"
 )
 
 func TestFaultsStatusAnswers(t *testing.T) {
 	s := Start(t, Options{})
-	s.MustAdd(t, flowSrc("company", "etl"))
+	MustAdd(t, s, flowSrc("company", "etl"))
 	c := newCaller(t, s)
 	s.SetFaults(Faults{Initial503: 2, RetryAfter: 1500 * time.Millisecond, Endpoints: []string{EndpointSearch}})
 	for i, want := range []int{503, 503, 200} {
@@ -77,7 +79,7 @@ func TestFaultRateIsDeterministicPerSeed(t *testing.T) {
 
 func TestDropProcessesThenCutsTheConnection(t *testing.T) {
 	s := Start(t, Options{})
-	s.MustAdd(t, flowSrc("company", "etl"))
+	MustAdd(t, s, flowSrc("company", "etl"))
 	s.SetFaults(Faults{DropRate: 1})
 	req, _ := http.NewRequest(http.MethodPut, s.URL()+"/api/v1/main/flows/company/etl", strings.NewReader(flowSrc("company", "etl")+"# v2\n"))
 	req.Header.Set("Content-Type", "application/x-yaml")
@@ -96,7 +98,7 @@ func TestDropProcessesThenCutsTheConnection(t *testing.T) {
 
 func TestTruncateSendsHalfAWellFramedBody(t *testing.T) {
 	s := Start(t, Options{})
-	s.MustAdd(t, flowSrc("company", "etl"))
+	MustAdd(t, s, flowSrc("company", "etl"))
 	s.SetFaults(Faults{TruncateRate: 1})
 	a := newCaller(t, s).get("/api/v1/main/flows/company/etl?source=true")
 	if a.status != 200 || len(a.body) == 0 || strings.HasSuffix(string(a.body), "}") {
@@ -105,7 +107,7 @@ func TestTruncateSendsHalfAWellFramedBody(t *testing.T) {
 }
 
 func TestHangWaitsForTheClient(t *testing.T) {
-	s := New(Options{})
+	s := kestrafake.New(Options{})
 	s.SetFaults(Faults{Hang: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
@@ -141,7 +143,7 @@ func TestLatency(t *testing.T) {
 
 func TestEditorChangesTheFlowRightAfterARead(t *testing.T) {
 	s := Start(t, Options{})
-	s.MustAdd(t, flowSrc("company", "etl"), flowSrc("company", "other"))
+	MustAdd(t, s, flowSrc("company", "etl"), flowSrc("company", "other"))
 	s.SetEditor(Editor{Rate: 1, Max: 1})
 	c := newCaller(t, s)
 	var f struct {
@@ -169,7 +171,7 @@ func TestEditorChangesTheFlowRightAfterARead(t *testing.T) {
 
 func TestEditorOnExport(t *testing.T) {
 	s := Start(t, Options{})
-	s.MustAdd(t, flowSrc("company", "a"), flowSrc("company", "b"))
+	MustAdd(t, s, flowSrc("company", "a"), flowSrc("company", "b"))
 	s.SetEditor(Editor{Rate: 1, OnExport: true, Edit: func(f Flow, n int) string { return f.Source + "# custom\n" }})
 	newCaller(t, s).get("/api/v1/main/flows/export/by-query?namespace=company")
 	if got := s.EditedFlows(); len(got) != 2 {

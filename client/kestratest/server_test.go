@@ -25,7 +25,7 @@ func TestModesServeTheirPathsOnly(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.mode.String(), func(t *testing.T) {
 			s := Start(t, Options{Mode: tt.mode, Tenant: tt.tenant})
-			s.MustAdd(t, flowSrc("company", "hello"))
+			MustAdd(t, s, flowSrc("company", "hello"))
 			c := newCaller(t, s)
 			for _, p := range tt.ok {
 				a := c.get(p)
@@ -148,7 +148,7 @@ func TestRevisionsFollowKestraRules(t *testing.T) {
 func TestSearchPagesByNamespacePrefix(t *testing.T) {
 	s := Start(t, Options{})
 	for _, ns := range []string{"a", "a.b", "a.b.c", "ab", "a-b", "b"} {
-		s.MustAdd(t, flowSrc(ns, "f1"), flowSrc(ns, "f2"))
+		MustAdd(t, s, flowSrc(ns, "f1"), flowSrc(ns, "f2"))
 	}
 	c := newCaller(t, s)
 	var page struct {
@@ -228,7 +228,7 @@ func TestValidateOnKestra2RejectsDocker(t *testing.T) {
 
 func TestValidatorAndOutdated(t *testing.T) {
 	s := Start(t, Options{})
-	s.MustAdd(t, flowSrc("company", "etl"))
+	MustAdd(t, s, flowSrc("company", "etl"))
 	s.SetValidator(func(ns, id string, _ []byte) string {
 		if id == "forbidden" {
 			return "forbidden by policy"
@@ -257,7 +257,7 @@ func TestExportNamingAndContent(t *testing.T) {
 	} {
 		s := Start(t, tt.opts)
 		srcs := []string{flowSrc("a", "f") + "# keep me\r\n", flowSrc("a.b", "g")}
-		s.MustAdd(t, srcs[0], srcs[1], flowSrc("ab", "h"))
+		MustAdd(t, s, srcs[0], srcs[1], flowSrc("ab", "h"))
 		base := "/api/v1/main/flows"
 		if tt.opts.Mode == ModeLegacy {
 			base = "/api/v1/flows"
@@ -284,7 +284,7 @@ func TestExportNamingAndContent(t *testing.T) {
 
 func TestRefusesBulkEndpoints(t *testing.T) {
 	s := Start(t, Options{})
-	s.MustAdd(t, flowSrc("company", "keep"))
+	MustAdd(t, s, flowSrc("company", "keep"))
 	c := newCaller(t, s)
 	c.yaml(http.MethodPost, "/api/v1/main/flows/bulk", flowSrc("company", "x"))
 	c.yaml(http.MethodPost, "/api/v1/main/flows/company", flowSrc("company", "x"))
@@ -295,8 +295,12 @@ func TestRefusesBulkEndpoints(t *testing.T) {
 
 func TestSeedDir(t *testing.T) {
 	s := Start(t, Options{})
-	if err := s.SeedDir("testdata/flows"); err != nil {
-		t.Fatal(err)
+	seeded := MustSeedDir(t, s, "testdata/flows")
+	wantSeeded := []SeedFlow{{Origin: "hello.yml", Namespace: "company", ID: "hello"},
+		{Origin: "team/two.yaml#1", Namespace: "company.team", ID: "etl"},
+		{Origin: "team/two.yaml#2", Namespace: "company.team", ID: "report"}}
+	if diff := cmp.Diff(wantSeeded, seeded); diff != "" {
+		t.Errorf("seed report (-want +got):\n%s", diff)
 	}
 	var got []string
 	for _, f := range s.Flows() {
@@ -311,10 +315,65 @@ func TestSeedDir(t *testing.T) {
 	}
 }
 
-func TestSplitDocuments(t *testing.T) {
-	got := SplitDocuments("---\na: 1\n--- # second\r\nb: 2\r\n---\n# only a comment\n---\n  ---\nc: 3")
-	want := []string{"a: 1\n", "b: 2\r\n", "  ---\nc: 3"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
+// TestRoutes: each method and path of docs/kestra-api.md reaches its
+// endpoint, on the tenant base and on the legacy one the server rewrites;
+// anything else gets Kestra's JSON error body (a 405 naming the methods the
+// path takes) and is counted as unknown; an unclean path is never redirected.
+func TestRoutes(t *testing.T) {
+	const base = "/api/v1/main/flows"
+	s := Start(t, Options{})
+	src := flowSrc("company", "hello")
+	MustAdd(t, s, src)
+	c := newCaller(t, s)
+	for _, tt := range []struct {
+		method, path string
+		status       int
+		endpoint     string
+		allow        string
+	}{
+		{http.MethodGet, "/api/v1/configs", 200, EndpointConfigs, ""},
+		{http.MethodGet, base + "/search?namespace=company", 200, EndpointSearch, ""},
+		{http.MethodGet, "/api/v1/flows/search", 200, EndpointSearch, ""},
+		{http.MethodGet, base + "/distinct-namespaces", 200, EndpointNamespaces, ""},
+		{http.MethodGet, base + "/company", 200, EndpointList, ""},
+		{http.MethodGet, base + "/company/hello?source=true", 200, EndpointGet, ""},
+		{http.MethodGet, base + "/company/hello/", 200, EndpointGet, ""}, // one trailing slash is ignored
+		{http.MethodGet, base + "/company/hello?revision=1", 200, EndpointRevision, ""},
+		{http.MethodGet, base + "/company/hello/revisions", 200, EndpointRevisions, ""},
+		{http.MethodGet, base + "/export/by-query?namespace=company", 200, EndpointExport, ""},
+		{http.MethodPost, base + "/validate", 200, EndpointValidate, ""},
+		{http.MethodPut, base + "/company/hello", 200, EndpointUpdate, ""},
+		{http.MethodPost, base, 422, EndpointCreate, ""}, // it exists
+		{http.MethodPost, base + "/bulk", 501, EndpointBulk, ""},
+		{http.MethodPost, base + "/company", 501, EndpointNamespaceReplace, ""},
+		{http.MethodDelete, "/api/v1/flows/company/missing", 404, EndpointDelete, ""},
+		{http.MethodPatch, base + "/company/hello", 405, EndpointUnknown, "GET, PUT, DELETE"},
+		{http.MethodDelete, base + "/search", 405, EndpointUnknown, "GET, POST"},
+		{http.MethodGet, base, 405, EndpointUnknown, "POST"},
+		{http.MethodGet, "/api/v1/acme/flows/company/hello", 404, EndpointUnknown, ""},
+		{http.MethodGet, base + "/company/hello/extra", 404, EndpointUnknown, ""},
+		{http.MethodGet, base + "/other/../company/hello", 404, EndpointUnknown, ""},
+		{http.MethodGet, base + "/company//hello", 404, EndpointUnknown, ""},
+		{http.MethodGet, base + "/company/%2E%2E", 404, EndpointGet, ""}, // a flow named "..": none
+	} {
+		s.ResetCounters()
+		a := c.do(tt.method, tt.path, "application/x-yaml", src)
+		if a.status != tt.status || a.header.Get("Allow") != tt.allow || a.header.Get("Location") != "" {
+			t.Errorf("%s %s = %d Allow %q Location %q, want %d Allow %q",
+				tt.method, tt.path, a.status, a.header.Get("Allow"), a.header.Get("Location"), tt.status, tt.allow)
+		}
+		if got := s.Requests(); len(got) != 1 || got[tt.endpoint] != 1 {
+			t.Errorf("%s %s counted as %v, want %s", tt.method, tt.path, got, tt.endpoint)
+		}
+		if a.status >= 400 {
+			var e struct{ Message string }
+			a.json(t, &e)
+			if e.Message == "" || a.header.Get("Content-Type") != "application/json" {
+				t.Errorf("%s %s: error body %q (%s), want Kestra's JSON", tt.method, tt.path, a.body, a.header.Get("Content-Type"))
+			}
+		}
+	}
+	if f, _ := s.Flow("company", "hello"); f.Revision != 1 {
+		t.Errorf("a refused call changed the flow: revision %d", f.Revision)
 	}
 }

@@ -1,6 +1,9 @@
 // Command kestra-fake serves an in-memory fake of Kestra's flow API, seeded
 // from a directory of flow files, so that the migrator and users' own
-// pipelines can be tried without a Kestra server.
+// pipelines can be tried without a Kestra server. Seed flows are stored as
+// they are, like those of a server upgraded from an older release: one that
+// would not validate today is logged, not refused; of two files with the same
+// flow id, the later (in lexical order) wins, with a warning.
 //
 //	kestra-fake --flows ./flows --listen 127.0.0.1:8080 [--mode tenant|legacy|enterprise]
 //	            [--tenant T] [--version V] [--username U --password P | --token T]
@@ -18,10 +21,11 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
-	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
+	"github.com/kestra-migrator/kestra-migrator/client/kestrafake"
 )
 
 func main() {
@@ -34,8 +38,8 @@ func main() {
 type options struct {
 	flows, listen string
 	mode          string
-	server        kestratest.Options
-	faults        kestratest.Faults
+	server        kestrafake.Options
+	faults        kestrafake.Faults
 	editorRate    float64
 	quiet         bool
 }
@@ -68,7 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	mode, err := kestratest.ParseMode(o.mode)
+	mode, err := kestrafake.ParseMode(o.mode)
 	if err != nil {
 		return o, err
 	}
@@ -108,15 +112,17 @@ func serve(ctx context.Context, o options, stderr io.Writer, ready func(string))
 	if !o.quiet {
 		o.server.Logger = log
 	}
-	fake := kestratest.NewHandler(o.server)
+	fake := kestrafake.NewHandler(o.server)
 	defer fake.Close() // releases hanging requests
 	if o.flows != "" {
-		if err := fake.SeedDir(o.flows); err != nil {
+		seeded, err := fake.SeedDir(o.flows)
+		if err != nil {
 			return err
 		}
+		logSeeded(log, o.flows, seeded)
 	}
 	fake.SetFaults(o.faults)
-	fake.SetEditor(kestratest.Editor{Rate: o.editorRate, Seed: o.faults.Seed})
+	fake.SetEditor(kestrafake.Editor{Rate: o.editorRate, Seed: o.faults.Seed})
 
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
@@ -147,6 +153,23 @@ func serve(ctx context.Context, o options, stderr io.Writer, ready func(string))
 		return srv.Close()
 	}
 	return nil
+}
+
+// logSeeded warns of each seed flow that replaced another or would not
+// validate today: stored all the same, as an upgraded server holds them.
+func logSeeded(log *slog.Logger, dir string, seeded []kestrafake.SeedFlow) {
+	invalid := 0
+	for _, f := range seeded {
+		flow, file := f.Namespace+"/"+f.ID, filepath.Join(dir, f.Origin)
+		if f.Replaced != "" {
+			log.Warn("seed flow replaces an earlier one with the same id", "flow", flow, "file", file, "replaced", f.Replaced)
+		}
+		if f.Invalid != "" {
+			invalid++
+			log.Warn("seed flow would not validate today; stored as it is", "flow", flow, "file", file, "constraints", f.Invalid)
+		}
+	}
+	log.Info("seeded", "dir", dir, "documents", len(seeded), "invalid", invalid)
 }
 
 func isLoopback(a net.Addr) bool {

@@ -4,29 +4,58 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
 
-func TestServesSeededFlowsAndStopsOnCancel(t *testing.T) {
+// startFake runs kestra-fake with args until the test ends; stop cancels it
+// and returns its exit code and what it logged.
+func startFake(t *testing.T, args ...string) (addr string, stop func() (int, string)) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan string, 1)
 	done := make(chan int, 1)
 	var stderr bytes.Buffer
 	go func() {
-		done <- run(ctx, []string{"--flows", "../../client/kestratest/testdata/flows", "--listen", "127.0.0.1:0",
-			"--mode", "legacy", "--token", "tok"}, &stderr, func(a string) { addrc <- a })
+		done <- run(ctx, append(args, "--listen", "127.0.0.1:0"), &stderr, func(a string) { addrc <- a })
 	}()
-	var addr string
 	select {
 	case addr = <-addrc:
 	case code := <-done:
+		cancel()
 		t.Fatalf("exited with %d: %s", code, stderr.String())
 	case <-time.After(5 * time.Second):
+		cancel()
 		t.Fatal("not ready")
 	}
+	stopped := false
+	stop = func() (int, string) {
+		t.Helper()
+		stopped = true
+		cancel()
+		select {
+		case code := <-done:
+			return code, stderr.String()
+		case <-time.After(10 * time.Second):
+			t.Fatal("did not stop on cancel")
+			return 0, ""
+		}
+	}
+	t.Cleanup(func() {
+		if !stopped {
+			stop()
+		}
+	})
+	return addr, stop
+}
+
+func TestServesSeededFlowsAndStopsOnCancel(t *testing.T) {
+	addr, stop := startFake(t, "--flows", "../../client/kestratest/testdata/flows", "--mode", "legacy", "--token", "tok")
 	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/api/v1/flows/search?size=10", nil)
 	req.Header.Set("Authorization", "Bearer tok")
 	resp, err := http.DefaultClient.Do(req)
@@ -39,18 +68,56 @@ func TestServesSeededFlowsAndStopsOnCancel(t *testing.T) {
 	if resp.StatusCode != 200 || page.Total != 3 {
 		t.Errorf("search = %d, total %d; want 200, 3", resp.StatusCode, page.Total)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("exit code %d: %s", code, stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("did not stop on cancel")
+	code, log := stop()
+	if code != 0 {
+		t.Errorf("exit code %d: %s", code, log)
 	}
-	log := stderr.String()
 	if !strings.Contains(log, "endpoint=search") || strings.Contains(log, "Bearer tok") {
 		t.Errorf("request log:\n%s", log)
+	}
+}
+
+// TestSeedsFlowsThatWouldNotValidateAndSaysWhich: a directory taken from a
+// server upgraded from an older release starts the fake; every flow is
+// served as it is, and the log names the ones to look at.
+func TestSeedsFlowsThatWouldNotValidateAndSaysWhich(t *testing.T) {
+	dir := t.TempDir()
+	flow := "id: %s\nnamespace: company\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+	files := map[string]string{
+		"a-extend.yml": fmt.Sprintf(flow, "extended") + "extend:\n  title: from an older release\n",
+		"b-first.yml":  fmt.Sprintf(flow, "twice"),
+		"c-later.yml":  fmt.Sprintf(flow, "twice") + "# the later file\n",
+	}
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addr, stop := startFake(t, "--flows", dir)
+	for id, want := range map[string]string{"extended": files["a-extend.yml"], "twice": files["c-later.yml"]} {
+		resp, err := http.Get("http://" + addr + "/api/v1/main/flows/company/" + id + "?source=true")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f struct{ Source string }
+		json.NewDecoder(resp.Body).Decode(&f)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || f.Source != want {
+			t.Errorf("company/%s = %d %q, want %q", id, resp.StatusCode, f.Source, want)
+		}
+	}
+	code, log := stop()
+	if code != 0 {
+		t.Fatalf("exit code %d: %s", code, log)
+	}
+	for _, want := range []string{
+		`msg="seed flow would not validate today; stored as it is" flow=company/extended file=` + filepath.Join(dir, "a-extend.yml") + ` constraints="Unrecognized field \"extend\""`,
+		`msg="seed flow replaces an earlier one with the same id" flow=company/twice file=` + filepath.Join(dir, "c-later.yml") + ` replaced=b-first.yml`,
+		`msg=seeded dir=` + dir + ` documents=3 invalid=1`,
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %s:\n%s", want, log)
+		}
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
+	"github.com/kestra-migrator/kestra-migrator/client/kestrafake"
 	"github.com/kestra-migrator/kestra-migrator/migrator/fleettest"
 )
 
@@ -39,7 +39,7 @@ func BenchmarkPeakRSS(b *testing.B) {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				srv := kestratest.New(kestratest.Options{})
+				srv := kestrafake.New(kestrafake.Options{})
 				if err := fleettest.Seed(srv, fleettest.Generate(n, 40, 0.3, false)); err != nil {
 					b.Fatal(err)
 				}

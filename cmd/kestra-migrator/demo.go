@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
+	"github.com/kestra-migrator/kestra-migrator/client/kestrafake"
 	"github.com/kestra-migrator/kestra-migrator/configs"
 	"github.com/kestra-migrator/kestra-migrator/migrator"
 	"github.com/kestra-migrator/kestra-migrator/migrator/report"
@@ -39,10 +39,16 @@ func newDemoCommand(a *app) *cobra.Command {
 func runDemo(cmd *cobra.Command, a *app, o outputOptions) error {
 	ctx := cmd.Context()
 	password := randomHex(12)
-	srv := kestratest.New(kestratest.Options{Version: "1.3.0", Username: "demo@kestra.io", Password: password})
+	srv := kestrafake.New(kestrafake.Options{Version: "1.3.0", Username: "demo@kestra.io", Password: password})
 	defer srv.Close()
-	if err := srv.SeedFS(configs.Examples, "examples/flows"); err != nil {
+	seeded, err := srv.SeedFS(configs.Examples, "examples/flows")
+	if err != nil {
 		return err
+	}
+	for _, f := range seeded { // our own examples: each must be a clean flow
+		if p := f.Problems(); len(p) > 0 {
+			return fmt.Errorf("demo flows: %s", p[0])
+		}
 	}
 	dir, err := os.MkdirTemp("", "kestra-migrator-demo-")
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kestra-migrator/kestra-migrator/client/kestrafake"
 	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
 	"github.com/kestra-migrator/kestra-migrator/migrator/fleettest"
 	"github.com/kestra-migrator/kestra-migrator/store"
@@ -150,7 +151,7 @@ func TestServerErrorsExit1(t *testing.T) {
 	t.Setenv("KESTRA_MIGRATOR_PASSWORD", testPassword)
 
 	t.Setenv("KESTRA_MIGRATOR_PASSWORD", "")
-	dead := kestratest.New(kestratest.Options{})
+	dead := kestrafake.New(kestrafake.Options{})
 	url := dead.URL()
 	dead.Close()
 	if code, _, errs := execute(t, "plan", "--server", url, "--retries", "0", "--timeout", "2s"); code != exitError {

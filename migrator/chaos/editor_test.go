@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
+	"github.com/kestra-migrator/kestra-migrator/migrator"
 	"github.com/kestra-migrator/kestra-migrator/migrator/fleettest"
 	"github.com/kestra-migrator/kestra-migrator/migrator/report"
 )
@@ -86,18 +87,18 @@ func TestConcurrentEditorLosesNoEdit(t *testing.T) {
 	flows := fleettest.Generate(sz.flows, sz.namespaces, legacyShare, false)
 	race := newRacer(0.2, 6)
 	srv, url := wrapped(t, kestratest.Options{}, race.hook)
-	f := newFleetOn(t, srv, url, flows, clientConfig(url, kestratest.Options{}))
-	f.srv.SetEditor(kestratest.Editor{Rate: 0.2, OnExport: true, Seed: 6})
+	f := fleettest.NewFleetOn(t, srv, url, flows, fleettest.ClientConfig(url, kestratest.Options{}))
+	f.Server.SetEditor(kestratest.Editor{Rate: 0.2, OnExport: true, Seed: 6})
 	start := time.Now()
 	var conflicts, putBack int
 	passes := 0
 	for ; passes < 8; passes++ {
 		if passes == 1 {
-			f.srv.SetEditor(kestratest.Editor{}) // the person goes home: the fleet must converge
+			f.Server.SetEditor(kestratest.Editor{}) // the person goes home: the fleet must converge
 			race.stop()
 		}
 		race.newPass()
-		rep := f.apply(t)
+		rep := f.Run(t, migrator.ModeApply)
 		for _, it := range items(rep) {
 			switch {
 			case it.Status == report.StatusFailed || it.Status == report.StatusInvalid:
@@ -107,14 +108,14 @@ func TestConcurrentEditorLosesNoEdit(t *testing.T) {
 			}
 		}
 		conflicts += rep.Summary.Conflict
-		if lost := assertEditsKept(t, f.srv, f.srv.EditedFlows()); lost > 0 {
+		if lost := assertEditsKept(t, f.Server, f.Server.EditedFlows()); lost > 0 {
 			t.Fatalf("pass %d lost %d edits", passes, lost)
 		}
-		if countMigrated(f.srv, flows) == f.pending() && rep.Summary.Conflict == 0 {
+		if countMigrated(f.Server, flows) == f.Pending() && rep.Summary.Conflict == 0 {
 			break
 		}
 	}
-	edits := f.srv.EditedFlows()
+	edits := f.Server.EditedFlows()
 	editedFlows := map[string]bool{}
 	for _, e := range edits {
 		editedFlows[e.Namespace+"/"+e.ID] = true
@@ -126,7 +127,7 @@ func TestConcurrentEditorLosesNoEdit(t *testing.T) {
 		t.Errorf("%d flows edited, %d edits just before a write, %d put back: the test proves little", len(editedFlows), race.n, putBack)
 	}
 	for _, fl := range flows {
-		cur, _ := f.srv.Flow(fl.Namespace, fl.ID)
+		cur, _ := f.Server.Flow(fl.Namespace, fl.ID)
 		switch {
 		case fl.Pending() && !migratedSource(cur.Source):
 			t.Errorf("%s/%s not migrated after %d passes:\n%s", fl.Namespace, fl.ID, passes+1, cur.Source)
@@ -159,8 +160,8 @@ func TestEditDuringThePutBackOfAnEditIsKept(t *testing.T) {
 		}
 		return false
 	})
-	f := newFleetOn(t, srv, url, flows, clientConfig(url, kestratest.Options{}))
-	rep := f.apply(t)
+	f := fleettest.NewFleetOn(t, srv, url, flows, fleettest.ClientConfig(url, kestratest.Options{}))
+	rep := f.Run(t, migrator.ModeApply)
 	it := items(rep)["company.team/etl"]
 	edits := srv.EditedFlows()
 	if len(edits) != 2 {

@@ -53,29 +53,29 @@ func TestApplyUnderFaultsFailsNoFlow(t *testing.T) {
 	flows := fleettest.Generate(sz.flows, sz.namespaces, legacyShare, false)
 	srv := kestratest.Start(t, kestratest.Options{})
 	obs := &attempts{}
-	cfg := clientConfig(srv.URL(), kestratest.Options{})
+	cfg := fleettest.ClientConfig(srv.URL(), kestratest.Options{})
 	cfg.Observer = obs
-	f := newFleetOn(t, srv, srv.URL(), flows, cfg)
+	f := fleettest.NewFleetOn(t, srv, srv.URL(), flows, cfg)
 	faults := kestratest.Faults{Rate503: 0.10, Every429: 25, DropRate: 0.05, Jitter: 3 * time.Millisecond, Seed: 6}
 	if sz.full {
 		faults.RetryAfter = time.Second
 	}
 	srv.SetFaults(faults)
 	start := time.Now()
-	rep := f.apply(t)
+	rep := f.Run(t, migrator.ModeApply)
 	took := time.Since(start)
 	srv.SetFaults(kestratest.Faults{})
 
-	if rep.Summary.Failed+rep.Summary.Conflict+rep.Summary.Invalid != 0 || rep.Summary.Migrated != f.pending() {
+	if rep.Summary.Failed+rep.Summary.Conflict+rep.Summary.Invalid != 0 || rep.Summary.Migrated != f.Pending() {
 		for _, it := range items(rep) {
 			if it.Status != report.StatusMigrated && it.Status != report.StatusUpToDate {
 				t.Errorf("%s/%s: %s: %s", it.Namespace, it.ID, it.Status, reason(it))
 			}
 		}
-		t.Fatalf("faults changed the outcome: %+v, want %d migrated and nothing else", rep.Summary.Counts, f.pending())
+		t.Fatalf("faults changed the outcome: %+v, want %d migrated and nothing else", rep.Summary.Counts, f.Pending())
 	}
 	for _, fl := range flows {
-		revs := f.srv.Revisions(fl.Namespace, fl.ID)
+		revs := f.Server.Revisions(fl.Namespace, fl.ID)
 		want := 1
 		if fl.Pending() {
 			want = 2
@@ -100,14 +100,14 @@ func TestApplyUnderFaultsFailsNoFlow(t *testing.T) {
 func TestTruncatedAnswersAreRetried(t *testing.T) {
 	sz := suiteSizes()
 	flows := fleettest.Generate(sz.flows, sz.namespaces, legacyShare, false)
-	f := newFleet(t, flows, kestratest.Options{})
-	f.srv.SetFaults(kestratest.Faults{TruncateRate: 0.05, Seed: 1})
-	rep, err := f.engine(nil).Run(context.Background(), migrator.RunOptions{Mode: migrator.ModeApply, Selection: migrator.Selection{All: true}})
-	f.srv.SetFaults(kestratest.Faults{})
+	f := fleettest.NewFleet(t, flows, kestratest.Options{})
+	f.Server.SetFaults(kestratest.Faults{TruncateRate: 0.05, Seed: 1})
+	rep, err := f.Engine().Run(context.Background(), migrator.RunOptions{Mode: migrator.ModeApply, Selection: migrator.Selection{All: true}})
+	f.Server.SetFaults(kestratest.Faults{})
 	if err != nil {
 		t.Fatalf("apply stopped: %v", err)
 	}
-	if rep.Summary.Failed != 0 || rep.Summary.Migrated != f.pending() {
-		t.Errorf("truncated answers: %+v, want %d migrated and none failed", rep.Summary.Counts, f.pending())
+	if rep.Summary.Failed != 0 || rep.Summary.Migrated != f.Pending() {
+		t.Errorf("truncated answers: %+v, want %d migrated and none failed", rep.Summary.Counts, f.Pending())
 	}
 }

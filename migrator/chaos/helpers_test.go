@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,13 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kestra-migrator/kestra-migrator/client"
+	"github.com/kestra-migrator/kestra-migrator/client/kestrafake"
 	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
-	"github.com/kestra-migrator/kestra-migrator/migrator"
 	"github.com/kestra-migrator/kestra-migrator/migrator/fleettest"
 	"github.com/kestra-migrator/kestra-migrator/migrator/report"
-	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
-	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
 // sizes are the suite's dimensions: the full form of issue 6, or the reduced
@@ -193,77 +189,14 @@ func decodeReport(t *testing.T, r result) jsonReport {
 	return rep
 }
 
-// fleet is a fake Kestra seeded with generated flows, an engine's client and
-// a state file, for tests that run the engine in-process (race-checked).
-type fleet struct {
-	srv   *kestratest.Server
-	url   string
-	cli   *client.Client
-	st    *store.Store
-	flows []fleettest.Flow
-}
-
-// quickRetries keeps retried requests fast; Retry-After still wins.
-func clientConfig(url string, opts kestratest.Options) client.Config {
-	return client.Config{Server: url, IdentifyFlow: rewrite.FlowIdentity, Username: opts.Username, Password: opts.Password, Token: opts.Token,
-		Retries: 8, RetryWaitMin: time.Millisecond, RetryWaitMax: 20 * time.Millisecond, Timeout: 10 * time.Second}
-}
-
-func newFleet(t *testing.T, flows []fleettest.Flow, opts kestratest.Options) *fleet {
-	t.Helper()
-	srv := kestratest.Start(t, opts)
-	return newFleetOn(t, srv, srv.URL(), flows, clientConfig(srv.URL(), opts))
-}
-
-// newFleetOn seeds srv, reached at url (the server itself or a proxy in
-// front of it), and connects a client with cfg.
-func newFleetOn(t *testing.T, srv *kestratest.Server, url string, flows []fleettest.Flow, cfg client.Config) *fleet {
-	t.Helper()
-	if err := fleettest.Seed(srv, flows); err != nil {
-		t.Fatal(err)
-	}
-	cli, err := client.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(filepath.Join(t.TempDir(), "state", "state.db"), store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return &fleet{srv: srv, url: url, cli: cli, st: st, flows: flows}
-}
-
-func (f *fleet) engine(log *slog.Logger) *migrator.Engine {
-	return &migrator.Engine{Source: f.cli, Store: f.st, Rewriter: rewrite.MustRewriter(rewrite.Options{}),
-		Concurrency: 4, Validate: true, Log: log}
-}
-
-func (f *fleet) apply(t *testing.T) *report.Report {
-	t.Helper()
-	rep, err := f.engine(nil).Run(context.Background(), migrator.RunOptions{Mode: migrator.ModeApply,
-		Selection: migrator.Selection{All: true}, Resume: true})
-	if err != nil {
-		t.Fatalf("apply: %v", err)
-	}
-	return rep
-}
-
-func (f *fleet) pending() int {
-	n := 0
-	for _, fl := range f.flows {
-		if fl.Pending() {
-			n++
-		}
-	}
-	return n
-}
+// fleet is the fleet harness with the suite's own checks as methods.
+type fleet struct{ *fleettest.Fleet }
 
 // wrapped serves a fake Kestra behind hook, which may answer a request
 // itself (returning true) or let the fake answer it.
 func wrapped(t *testing.T, opts kestratest.Options, hook func(w http.ResponseWriter, r *http.Request, srv *kestratest.Server) bool) (*kestratest.Server, string) {
 	t.Helper()
-	srv := kestratest.NewHandler(opts)
+	srv := kestrafake.NewHandler(opts)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if hook != nil && hook(w, r, srv) {
 			return

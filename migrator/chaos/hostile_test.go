@@ -39,15 +39,15 @@ type hook = func(w http.ResponseWriter, r *http.Request, srv *kestratest.Server)
 func hostileFleet(t *testing.T, h hook, extra ...fleettest.Flow) *fleet {
 	t.Helper()
 	srv, url := wrapped(t, kestratest.Options{}, h)
-	cfg := clientConfig(url, kestratest.Options{})
+	cfg := fleettest.ClientConfig(url, kestratest.Options{})
 	cfg.Retries = 2
 	cfg.TempDir = t.TempDir()
-	f := newFleetOn(t, srv, url, fleettest.Generate(40, 4, 0.5, false), cfg)
+	f := &fleet{fleettest.NewFleetOn(t, srv, url, fleettest.Generate(40, 4, 0.5, false), cfg)}
 	for _, x := range extra {
 		if _, err := srv.AddRaw(x.Namespace, x.ID, x.Source); err != nil {
 			t.Fatal(err)
 		}
-		f.flows = append(f.flows, x)
+		f.Flows = append(f.Flows, x)
 	}
 	t.Cleanup(func() {
 		if left, _ := os.ReadDir(cfg.TempDir); len(left) != 0 {
@@ -61,7 +61,7 @@ func hostileFleet(t *testing.T, h hook, extra ...fleettest.Flow) *fleet {
 // that stopped the run, if any.
 func (f *fleet) applyHostile(t *testing.T) (*report.Report, error) {
 	t.Helper()
-	rep, err := f.engine(nil).Run(context.Background(), migrator.RunOptions{Mode: migrator.ModeApply,
+	rep, err := f.Engine().Run(context.Background(), migrator.RunOptions{Mode: migrator.ModeApply,
 		Selection: migrator.Selection{All: true}, Resume: true})
 	if rep == nil {
 		rep = &report.Report{}
@@ -73,12 +73,12 @@ func (f *fleet) applyHostile(t *testing.T) (*report.Report, error) {
 // migrated source in exactly one new revision, except those in skip.
 func (f *fleet) expectMigrated(t *testing.T, namespaces []string, skip ...string) {
 	t.Helper()
-	for _, fl := range f.flows {
+	for _, fl := range f.Flows {
 		key := fl.Namespace + "/" + fl.ID
 		if !fl.Pending() || !contains(namespaces, fl.Namespace) || contains(skip, key) {
 			continue
 		}
-		revs := f.srv.Revisions(fl.Namespace, fl.ID)
+		revs := f.Server.Revisions(fl.Namespace, fl.ID)
 		if len(revs) != 2 || !migratedSource(revs[1].Source) {
 			t.Errorf("%s: %d revisions, not migrated once", key, len(revs))
 		}
@@ -90,7 +90,7 @@ func (f *fleet) expectUntouched(t *testing.T, keys ...string) {
 	t.Helper()
 	for _, key := range keys {
 		ns, id, _ := strings.Cut(key, "/")
-		if revs := f.srv.Revisions(ns, id); len(revs) != 1 {
+		if revs := f.Server.Revisions(ns, id); len(revs) != 1 {
 			t.Errorf("%s was written: %d revisions", key, len(revs))
 		}
 	}
@@ -98,7 +98,7 @@ func (f *fleet) expectUntouched(t *testing.T, keys ...string) {
 
 func (f *fleet) namespaceFlows(ns string) []string {
 	var out []string
-	for _, fl := range f.flows {
+	for _, fl := range f.Flows {
 		if fl.Namespace == ns {
 			out = append(out, fl.Namespace+"/"+fl.ID)
 		}
@@ -232,7 +232,7 @@ func TestHostileServerAnswers(t *testing.T) {
 		rep, err := f.applyHostile(t)
 		expectRunError(t, err, "validate", "HTML, not JSON")
 		for _, key := range f.namespaceFlows(nsB) {
-			if fl := f.flows[indexOf(f.flows, key)]; fl.Pending() {
+			if fl := f.Flows[indexOf(f.Flows, key)]; fl.Pending() {
 				expectFailed(t, rep, key, "validate", "HTML, not JSON")
 			}
 		}
@@ -248,7 +248,7 @@ func TestHostileServerAnswers(t *testing.T) {
 		}
 		f.expectMigrated(t, []string{nsA, nsB}) // the flow whose entry was renamed is read alone
 		for _, id := range traversalIDs {
-			if _, ok := f.srv.Flow(nsB, id); ok {
+			if _, ok := f.Server.Flow(nsB, id); ok {
 				t.Errorf("%s/%s, smuggled in the ZIP, exists on the server", nsB, id)
 			}
 			if it, ok := items(rep)[nsB+"/"+id]; ok && it.Status != report.StatusFailed {
@@ -444,9 +444,9 @@ func sameSpan(t *testing.T, key, before, after, from, to string) {
 func TestHostileFlows(t *testing.T) {
 	t.Run("a flow over the export entry limit", func(t *testing.T) {
 		srv, url := wrapped(t, kestratest.Options{}, nil)
-		cfg := clientConfig(url, kestratest.Options{})
+		cfg := fleettest.ClientConfig(url, kestratest.Options{})
 		cfg.ExportEntryLimit = 1 << 20 // the default is 64 MiB; the size does not matter here
-		f := newFleetOn(t, srv, url, fleettest.Generate(40, 4, 0.5, false), cfg)
+		f := &fleet{fleettest.NewFleetOn(t, srv, url, fleettest.Generate(40, 4, 0.5, false), cfg)}
 		big := bigFlow(nsB, "big", 3<<20)
 		if _, err := srv.AddRaw(nsB, "big", big.Source); err != nil {
 			t.Fatal(err)
@@ -469,7 +469,7 @@ func TestHostileFlows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sameSpan(t, ok.ID, ok.Source, f.srv.Revisions(nsB, ok.ID)[1].Source, "", "\ntasks:")
+		sameSpan(t, ok.ID, ok.Source, f.Server.Revisions(nsB, ok.ID)[1].Source, "", "\ntasks:")
 		for _, x := range []fleettest.Flow{flowStyle, blockStyle} {
 			expectFailed(t, rep, nsB+"/"+x.ID, "cannot rewrite", "exceeded max depth")
 			f.expectUntouched(t, nsB+"/"+x.ID)
@@ -484,7 +484,7 @@ func TestHostileFlows(t *testing.T) {
 		const ns = "company.zz"
 		f := hostileFleet(t, nil)
 		deep := deepFlow(ns, "deep", 10_000, false, "failed")
-		if _, err := f.srv.AddFlow(deep.Source); err != nil {
+		if _, err := f.Server.AddFlow(deep.Source); err != nil {
 			t.Fatal(err)
 		}
 		rep, err := f.applyHostile(t)
@@ -533,7 +533,7 @@ func TestUnreadableFlowDoesNotBlockLaterRuns(t *testing.T) {
 	}
 	expectFailed(t, first, target, "outcome unknown")
 	late := fleettest.Make(nsB, "late", fleettest.Process)
-	if _, err := f.srv.AddFlow(late.Source); err != nil {
+	if _, err := f.Server.AddFlow(late.Source); err != nil {
 		t.Fatal(err)
 	}
 	second, err := f.applyHostile(t)

@@ -23,8 +23,8 @@ func (f *fleet) rollback(t *testing.T, e *migrator.Engine, opts migrator.Rollbac
 // changedFlows counts the flows that do not hold their original source.
 func (f *fleet) changedFlows() int {
 	n := 0
-	for _, fl := range f.flows {
-		if cur, _ := f.srv.Flow(fl.Namespace, fl.ID); cur.Source != fl.Source {
+	for _, fl := range f.Flows {
+		if cur, _ := f.Server.Flow(fl.Namespace, fl.ID); cur.Source != fl.Source {
 			n++
 		}
 	}
@@ -36,11 +36,11 @@ func (f *fleet) changedFlows() int {
 // the originals in place, not roll the rollback back. (Found by this suite;
 // fixed in 50b29eb.)
 func TestRollbackAllTwiceKeepsTheOriginals(t *testing.T) {
-	f := newFleet(t, fleettest.Generate(40, 4, 0.5, false), kestratest.Options{})
-	f.apply(t)
-	e := f.engine(nil)
+	f := &fleet{fleettest.NewFleet(t, fleettest.Generate(40, 4, 0.5, false), kestratest.Options{})}
+	f.Run(t, migrator.ModeApply)
+	e := f.Engine()
 	first := f.rollback(t, e, migrator.RollbackOptions{All: true})
-	if n := f.changedFlows(); n != 0 || first.Summary.Migrated != f.pending() {
+	if n := f.changedFlows(); n != 0 || first.Summary.Migrated != f.Pending() {
 		t.Fatalf("the first rollback --all restored %d flows, left %d changed", first.Summary.Migrated, n)
 	}
 	second := f.rollback(t, e, migrator.RollbackOptions{All: true})
@@ -58,8 +58,8 @@ func TestRollbackAllTwiceKeepsTheOriginals(t *testing.T) {
 func TestRollbackAllPicksTheLatestMigrationWithinOneSecond(t *testing.T) {
 	frozen := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	for attempt := 0; attempt < 16; attempt++ {
-		f := newFleet(t, fleettest.Generate(12, 2, 0.5, false), kestratest.Options{})
-		e := f.engine(nil)
+		f := &fleet{fleettest.NewFleet(t, fleettest.Generate(12, 2, 0.5, false), kestratest.Options{})}
+		e := f.Engine()
 		e.Now = func() time.Time { return frozen }
 		run := func() {
 			if _, err := e.Run(context.Background(), migrator.RunOptions{Mode: migrator.ModeApply,
@@ -73,7 +73,7 @@ func TestRollbackAllPicksTheLatestMigrationWithinOneSecond(t *testing.T) {
 		rep := f.rollback(t, e, migrator.RollbackOptions{All: true})
 		if n := f.changedFlows(); n != 0 {
 			t.Fatalf("attempt %d: the last rollback --all left %d of %d migrated flows unrestored (report: %+v)",
-				attempt, n, f.pending(), rep.Summary.Counts)
+				attempt, n, f.Pending(), rep.Summary.Counts)
 		}
 	}
 }

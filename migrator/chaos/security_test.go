@@ -225,15 +225,16 @@ func TestEngineDebugLogsHoldNoSecret(t *testing.T) {
 	srv := kestratest.Start(t, opts)
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg := clientConfig(srv.URL(), opts)
+	cfg := fleettest.ClientConfig(srv.URL(), opts)
 	cfg.Logger = log
-	f := newFleetOn(t, srv, srv.URL(), fleettest.Generate(100, 3, 0.5, true), cfg) // invalid, unsupported and broken flows
+	f := fleettest.NewFleetOn(t, srv, srv.URL(), fleettest.Generate(100, 3, 0.5, true), cfg) // invalid, unsupported and broken flows
 	srv.SetFaults(kestratest.Faults{Rate503: 0.1, DropRate: 0.05, Seed: 4})
-	rep, err := f.engine(log).Run(context.Background(), migrator.RunOptions{Mode: migrator.ModeApply, Selection: migrator.Selection{All: true}})
+	engine := func() *migrator.Engine { e := f.Engine(); e.Log = log; return e }
+	rep, err := engine().Run(context.Background(), migrator.RunOptions{Mode: migrator.ModeApply, Selection: migrator.Selection{All: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.engine(log).Rollback(context.Background(), migrator.RollbackOptions{All: true}); err != nil {
+	if _, err := engine().Rollback(context.Background(), migrator.RollbackOptions{All: true}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(logs.String(), "kestra request") || !strings.Contains(logs.String(), "status=503") || rep.Summary.Failed == 0 {

@@ -1,4 +1,4 @@
-package kestratest
+package kestrafake
 
 import (
 	"fmt"
@@ -108,9 +108,9 @@ func writeFaultStatus(w http.ResponseWriter, p faultPlan) {
 		secs := (p.retryAfter + time.Second - 1) / time.Second
 		w.Header().Set("Retry-After", strconv.Itoa(int(secs)))
 	}
-	msg := "Service Unavailable (kestratest fault)"
+	msg := "Service Unavailable (kestrafake fault)"
 	if p.status == http.StatusTooManyRequests {
-		msg = "Too Many Requests (kestratest fault)"
+		msg = "Too Many Requests (kestrafake fault)"
 	}
 	writeJSONError(w, &apiError{status: p.status, message: msg})
 }

@@ -1,4 +1,4 @@
-package kestratest
+package kestrafake
 
 import (
 	"fmt"

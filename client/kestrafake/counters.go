@@ -1,4 +1,4 @@
-package kestratest
+package kestrafake
 
 import "maps"
 
@@ -19,7 +19,7 @@ const (
 	EndpointDelete           = "delete"
 	EndpointBulk             = "bulk"              // refused
 	EndpointNamespaceReplace = "namespace-replace" // refused
-	EndpointUnknown          = "unknown"
+	EndpointUnknown          = "unknown"           // no endpoint serves the method and path: 404, or 405 with Allow
 )
 
 func (s *Server) count(endpoint string) {

@@ -1,15 +1,15 @@
-package kestratest
+package kestrafake
 
 import (
 	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 )
 
 // Mode is the server era the fake imitates.
@@ -72,12 +72,13 @@ type Options struct {
 	Logger       *slog.Logger // one record per request; nil = none
 }
 
-// Server is a fake Kestra. Create it with New, Start or NewHandler.
+// Server is a fake Kestra. Create it with New or NewHandler (tests: kestratest.Start).
 type Server struct {
 	opts    Options
 	tenant  string // written as tenantId; "" in ModeLegacy
 	version version
 	ts      *httptest.Server
+	mux     *http.ServeMux
 
 	done      chan struct{} // closed by Close: releases hanging requests
 	closeOnce sync.Once
@@ -126,6 +127,7 @@ func NewHandler(opts Options) *Server {
 	case ModeEnterprise:
 		s.tenant = opts.Tenant
 	}
+	s.mux = s.routes()
 	s.SetFaults(Faults{})
 	s.SetEditor(Editor{})
 	return s
@@ -139,14 +141,6 @@ func New(opts Options) *Server {
 	} else {
 		s.ts = httptest.NewServer(s)
 	}
-	return s
-}
-
-// Start is New with Close registered on tb.Cleanup.
-func Start(tb testing.TB, opts Options) *Server {
-	tb.Helper()
-	s := New(opts)
-	tb.Cleanup(s.Close)
 	return s
 }
 

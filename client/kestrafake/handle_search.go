@@ -1,4 +1,4 @@
-package kestratest
+package kestrafake
 
 import (
 	"bytes"
@@ -104,19 +104,17 @@ func (s *Server) handleNamespaces(w http.ResponseWriter, r *http.Request) {
 	writeValue(w, out)
 }
 
-func (s *Server) handleList(ns string) http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
-		var b bytes.Buffer
-		b.WriteByte('[')
-		s.mu.Lock()
-		s.each(filter{exact: ns}, func(rec *record) {
-			if b.Len() > 1 {
-				b.WriteByte(',')
-			}
-			b.Write(rec.current().meta)
-		})
-		s.mu.Unlock()
-		b.WriteByte(']')
-		writeJSON(w, http.StatusOK, b.Bytes())
-	}
+func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
+	var b bytes.Buffer
+	b.WriteByte('[')
+	s.mu.Lock()
+	s.each(filter{exact: r.PathValue("namespace")}, func(rec *record) {
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		b.Write(rec.current().meta)
+	})
+	s.mu.Unlock()
+	b.WriteByte(']')
+	writeJSON(w, http.StatusOK, b.Bytes())
 }

@@ -1,4 +1,4 @@
-package kestratest
+package kestrafake
 
 // Flow returns the current revision of a flow (deleted ones included, with
 // Deleted set).

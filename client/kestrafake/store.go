@@ -1,4 +1,4 @@
-package kestratest
+package kestrafake
 
 import (
 	"bytes"
@@ -25,6 +25,7 @@ type Flow struct {
 type record struct {
 	ns, id string
 	revs   []*revision
+	origin string // where a seeded flow came from (see Seed); "" otherwise
 }
 
 type revision struct {
@@ -77,10 +78,7 @@ func (s *Server) create(source string) (*record, *apiError) {
 		return nil, errInvalid("Flow id already exists: "+c.namespace+"."+c.id, "flow.id")
 	}
 	if !exists {
-		rec = &record{ns: c.namespace, id: c.id}
-		s.flows[key(c.namespace, c.id)] = rec
-		s.sorted = append(s.sorted, rec)
-		s.dirty = true
+		rec = s.fresh(c.namespace, c.id, "")
 	}
 	s.appendRevision(rec, source, c, false)
 	return rec, nil
@@ -145,7 +143,7 @@ func (s *Server) flowJSON(rec *record, rev *revision, fields map[string]any) []b
 	}
 	b, err := json.Marshal(m)
 	if err != nil { // fields come from YAML normalised for JSON: cannot happen
-		panic("kestratest: flow JSON: " + err.Error())
+		panic("kestrafake: flow JSON: " + err.Error())
 	}
 	return b
 }

@@ -1,4 +1,4 @@
-package kestratest
+package kestrafake
 
 import (
 	"bytes"
@@ -13,19 +13,18 @@ func (s *Server) handleConfigs(w http.ResponseWriter, _ *http.Request) {
 // handleGet answers one flow, current or a given revision. A read of the
 // current revision with its source may be followed by an editor edit, made
 // before the (already built) answer is sent.
-func (s *Server) handleGet(ns, id string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		withSrc := q.Get("source") == "true"
-		s.mu.Lock()
-		body, e := s.getJSON(ns, id, q.Get("revision"), withSrc, q.Get("allowDeleted") == "true")
-		s.mu.Unlock()
-		if e != nil {
-			writeJSONError(w, e)
-			return
-		}
-		writeJSON(w, http.StatusOK, body)
+func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
+	ns, id := r.PathValue("namespace"), r.PathValue("id")
+	q := r.URL.Query()
+	withSrc := q.Get("source") == "true"
+	s.mu.Lock()
+	body, e := s.getJSON(ns, id, q.Get("revision"), withSrc, q.Get("allowDeleted") == "true")
+	s.mu.Unlock()
+	if e != nil {
+		writeJSONError(w, e)
+		return
 	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 // getJSON renders a flow read. Caller holds mu.
@@ -57,36 +56,33 @@ func (s *Server) getJSON(ns, id, revParam string, withSrc, allowDeleted bool) ([
 	return body, nil
 }
 
-func (s *Server) handleRevisions(ns, id string) http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
-		var b bytes.Buffer
-		b.WriteByte('[')
-		s.mu.Lock()
-		if rec, ok := s.flows[key(ns, id)]; ok {
-			for _, rev := range rec.revs {
-				if rev.deleted {
-					continue
-				}
-				if b.Len() > 1 {
-					b.WriteByte(',')
-				}
-				b.Write(withSource(rev.meta, rev.source))
+func (s *Server) handleRevisions(w http.ResponseWriter, r *http.Request) {
+	var b bytes.Buffer
+	b.WriteByte('[')
+	s.mu.Lock()
+	if rec, ok := s.flows[key(r.PathValue("namespace"), r.PathValue("id"))]; ok {
+		for _, rev := range rec.revs {
+			if rev.deleted {
+				continue
 			}
+			if b.Len() > 1 {
+				b.WriteByte(',')
+			}
+			b.Write(withSource(rev.meta, rev.source))
 		}
-		s.mu.Unlock()
-		b.WriteByte(']')
-		writeJSON(w, http.StatusOK, b.Bytes())
 	}
+	s.mu.Unlock()
+	b.WriteByte(']')
+	writeJSON(w, http.StatusOK, b.Bytes())
 }
 
 func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 	s.handleWrite(w, r, s.create)
 }
 
-func (s *Server) handleUpdate(ns, id string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		s.handleWrite(w, r, func(src string) (*record, *apiError) { return s.update(ns, id, src) })
-	}
+func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
+	ns, id := r.PathValue("namespace"), r.PathValue("id")
+	s.handleWrite(w, r, func(src string) (*record, *apiError) { return s.update(ns, id, src) })
 }
 
 // handleWrite stores the YAML body with store (under mu) and answers with
@@ -115,15 +111,13 @@ func (s *Server) answerWrite(w http.ResponseWriter, body []byte, e *apiError) {
 	writeJSON(w, http.StatusOK, body) // 200, not 201, as Kestra
 }
 
-func (s *Server) handleDelete(ns, id string) http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
-		s.mu.Lock()
-		e := s.remove(ns, id)
-		s.mu.Unlock()
-		if e != nil {
-			writeJSONError(w, e)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
+func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	e := s.remove(r.PathValue("namespace"), r.PathValue("id"))
+	s.mu.Unlock()
+	if e != nil {
+		writeJSONError(w, e)
+		return
 	}
+	w.WriteHeader(http.StatusNoContent)
 }
