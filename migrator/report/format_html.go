@@ -137,6 +137,9 @@ func newHTMLRow(it Item) htmlRow {
 	if it.Reason != nil {
 		row.Reason = *it.Reason
 	}
+	if it.Forced {
+		row.Reason = strings.TrimSuffix("forced: overwrote a revision changed since the migration; "+row.Reason, "; ")
+	}
 	return row
 }
 

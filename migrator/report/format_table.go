@@ -3,35 +3,49 @@ package report
 import (
 	"fmt"
 	"io"
+	"os"
 	"strconv"
+	"strings"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
-
-	"github.com/kestra-migrator/kestra-migrator/store"
+	"golang.org/x/term"
 )
 
 type tableFormat struct{}
 
 // Format prints a table of namespaces, then one of the flows that need
-// attention (everything but up-to-date).
+// attention (everything but up-to-date), fitted to the terminal's width.
 func (tableFormat) Format(w io.Writer, r *Report) error {
+	width := termWidth(w)
+	shown := shownStatuses(r.Summary.Counts)
 	header := []any{"namespace", "flows"}
-	for _, s := range Statuses {
+	for _, s := range shown {
 		header = append(header, string(s))
 	}
-	t := newTable(w)
+	if r.Source != "" {
+		header = append(header, "last run")
+	}
+	t := newTable(w, width)
 	t.Header(header...)
 	for _, ns := range r.Namespaces {
-		if err := t.Append(countsRow(ns.Namespace, ns.Counts)...); err != nil {
+		row := countsRow(ns.Namespace, ns.Counts, shown)
+		if r.Source != "" {
+			row = append(row, lastRun(ns))
+		}
+		if err := t.Append(row...); err != nil {
 			return err
 		}
 	}
-	t.Footer(countsRow(fmt.Sprintf("%d namespaces", r.Summary.Namespaces), r.Summary.Counts)...)
+	footer := countsRow(plural(r.Summary.Namespaces, "namespace", "namespaces"), r.Summary.Counts, shown)
+	if r.Source != "" {
+		footer = append(footer, "")
+	}
+	t.Footer(footer...)
 	if err := t.Render(); err != nil {
 		return err
 	}
-	ft := newTable(w)
+	ft := newTable(w, width)
 	ft.Header("flow", "status", "revision", "detail")
 	rows := 0
 	for _, ns := range r.Namespaces {
@@ -40,7 +54,7 @@ func (tableFormat) Format(w io.Writer, r *Report) error {
 				continue
 			}
 			rows++
-			if err := ft.Append(it.flowName(), string(it.Status), revisions(it), it.detail()); err != nil {
+			if err := ft.Append(it.flowName(), statusText(it), revisions(it), it.detail()); err != nil {
 				return err
 			}
 		}
@@ -51,7 +65,12 @@ func (tableFormat) Format(w io.Writer, r *Report) error {
 		}
 	}
 	if len(r.Runs) > 0 {
-		if err := RunsTable(w, r.Runs); err != nil {
+		if err := runsTable(w, width, r.Runs); err != nil {
+			return err
+		}
+	}
+	if r.Source != "" {
+		if _, err := fmt.Fprintf(w, "counts from the %s (the last run of each namespace); plan reads the server\n", r.Source); err != nil {
 			return err
 		}
 	}
@@ -63,52 +82,120 @@ func (tableFormat) Format(w io.Writer, r *Report) error {
 	return nil
 }
 
-func countsRow(name string, c Counts) []any {
-	row := []any{name, strconv.Itoa(c.Flows)}
+// FormatRuns lists runs, newest first.
+func (tableFormat) FormatRuns(w io.Writer, l *RunList) error {
+	if len(l.Runs) == 0 {
+		_, err := io.WriteString(w, "no runs recorded\n")
+		return err
+	}
+	return runsTable(w, termWidth(w), l.Runs)
+}
+
+// FormatSnapshots lists snapshots.
+func (tableFormat) FormatSnapshots(w io.Writer, l *SnapshotList) error {
+	if len(l.Snapshots) == 0 {
+		_, err := io.WriteString(w, "no snapshots\n")
+		return err
+	}
+	t := newTable(w, termWidth(w))
+	t.Header("run", "flow", "revision", "new revision", "state", "rolled back by")
+	for _, s := range l.Snapshots {
+		newRev := ""
+		if s.NewRevision != nil {
+			newRev = strconv.Itoa(*s.NewRevision)
+		}
+		if err := t.Append(s.RunID, s.Namespace+"/"+s.ID, strconv.Itoa(s.Revision), newRev, s.State, s.RolledBackBy); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
+
+// shownStatuses are the statuses with flows: a table of ten mostly empty
+// counters would not fit a terminal.
+func shownStatuses(c Counts) []Status {
+	var out []Status
 	for _, s := range Statuses {
+		if c.Get(s) > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func countsRow(name string, c Counts, shown []Status) []any {
+	row := []any{name, strconv.Itoa(c.Flows)}
+	for _, s := range shown {
 		row = append(row, strconv.Itoa(c.Get(s)))
 	}
 	return row
 }
 
-func newTable(w io.Writer) *tablewriter.Table {
-	return tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithFooterAutoFormat(tw.Off))
+// countsText is "5 migrated, 2 up-to-date": the counters with flows.
+func countsText(c Counts) string {
+	var parts []string
+	for _, s := range shownStatuses(c) {
+		parts = append(parts, fmt.Sprintf("%d %s", c.Get(s), s))
+	}
+	if len(parts) == 0 {
+		return "no flows"
+	}
+	return strings.Join(parts, ", ")
 }
 
-// RunsTable lists runs, newest first.
-func RunsTable(w io.Writer, runs []RunSummary) error {
-	t := newTable(w)
-	t.Header("run", "command", "status", "started", "finished", "flows", "migrated", "problems")
+func statusText(it Item) string {
+	if it.Forced {
+		return string(it.Status) + " (forced)"
+	}
+	return string(it.Status)
+}
+
+func lastRun(ns NamespaceReport) string {
+	if ns.LastScan == nil {
+		return ns.LastRunID
+	}
+	return ns.LastScan.Format("2006-01-02 15:04:05")
+}
+
+func runsTable(w io.Writer, width int, runs []RunSummary) error {
+	t := newTable(w, width)
+	t.Header("run", "command", "status", "started", "finished", "flows")
 	for _, r := range runs {
 		finished := ""
 		if r.FinishedAt != nil {
 			finished = r.FinishedAt.Format("2006-01-02 15:04:05")
 		}
-		problems := r.Counters["invalid"] + r.Counters["conflict"] + r.Counters["unsupported"] + r.Counters["failed"]
-		flows := 0
-		for _, n := range r.Counters {
-			flows += n
+		status := r.Status
+		if r.Error != "" && r.Error != r.Status {
+			status += ": " + r.Error
 		}
-		if err := t.Append(r.ID, r.Command, r.Status, r.StartedAt.Format("2006-01-02 15:04:05"), finished,
-			strconv.Itoa(flows), strconv.Itoa(r.Counters["migrated"]), strconv.Itoa(problems)); err != nil {
+		if err := t.Append(r.RunID, r.Command, status, r.StartedAt.Format("2006-01-02 15:04:05"), finished,
+			countsText(r.Summary)); err != nil {
 			return err
 		}
 	}
 	return t.Render()
 }
 
-// SnapshotsTable lists snapshots.
-func SnapshotsTable(w io.Writer, snaps []store.Snapshot) error {
-	t := newTable(w)
-	t.Header("run", "flow", "revision", "new revision", "state", "rolled back by")
-	for _, s := range snaps {
-		newRev := ""
-		if s.NewRevision > 0 {
-			newRev = strconv.Itoa(s.NewRevision)
-		}
-		if err := t.Append(s.RunID, s.Namespace+"/"+s.FlowID, strconv.Itoa(s.Revision), newRev, string(s.State), s.RolledBackBy); err != nil {
-			return err
+// termWidth is the width tables must fit: $COLUMNS, else the terminal's,
+// else 0 (no limit: a pipe or a file).
+func termWidth(w io.Writer) int {
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if n, _, err := term.GetSize(int(f.Fd())); err == nil && n > 0 {
+			return n
 		}
 	}
-	return t.Render()
+	return 0
+}
+
+func newTable(w io.Writer, width int) *tablewriter.Table {
+	opts := []tablewriter.Option{tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithFooterAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNormal)}
+	if width > 0 {
+		opts = append(opts, tablewriter.WithMaxWidth(width))
+	}
+	return tablewriter.NewTable(w, opts...)
 }
