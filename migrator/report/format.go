@@ -164,11 +164,10 @@ func (it Item) detail() string {
 
 // warningText is a warning as one readable line.
 func warningText(w Warning) string {
-	s := w.Message
-	if w.Path != "" {
-		s = w.Path + ": " + s
+	if w.Path != "" && !strings.Contains(w.Message, w.Path) {
+		return w.Path + ": " + w.Message
 	}
-	return s
+	return w.Message
 }
 
 // plural writes "1 namespace", "2 namespaces".

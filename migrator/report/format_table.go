@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
@@ -19,48 +20,38 @@ type tableFormat struct{}
 func (tableFormat) Format(w io.Writer, r *Report) error {
 	width := termWidth(w)
 	shown := shownStatuses(r.Summary.Counts)
-	header := []any{"namespace", "flows"}
+	header := []string{"namespace", "flows"}
 	for _, s := range shown {
 		header = append(header, string(s))
 	}
 	if r.Source != "" {
 		header = append(header, "last run")
 	}
-	t := newTable(w, width)
-	t.Header(header...)
+	g := grid{header: header}
 	for _, ns := range r.Namespaces {
 		row := countsRow(ns.Namespace, ns.Counts, shown)
 		if r.Source != "" {
 			row = append(row, lastRun(ns))
 		}
-		if err := t.Append(row...); err != nil {
-			return err
-		}
+		g.rows = append(g.rows, row)
 	}
-	footer := countsRow(plural(r.Summary.Namespaces, "namespace", "namespaces"), r.Summary.Counts, shown)
+	g.footer = countsRow(plural(r.Summary.Namespaces, "namespace", "namespaces"), r.Summary.Counts, shown)
 	if r.Source != "" {
-		footer = append(footer, "")
+		g.footer = append(g.footer, "")
 	}
-	t.Footer(footer...)
-	if err := t.Render(); err != nil {
+	if err := g.render(w, width); err != nil {
 		return err
 	}
-	ft := newTable(w, width)
-	ft.Header("flow", "status", "revision", "detail")
-	rows := 0
+	flows := grid{header: []string{"flow", "status", "revision", "detail"}}
 	for _, ns := range r.Namespaces {
 		for _, it := range ns.Items {
-			if it.Status == StatusUpToDate {
-				continue
-			}
-			rows++
-			if err := ft.Append(it.flowName(), statusText(it), revisions(it), it.detail()); err != nil {
-				return err
+			if it.Status != StatusUpToDate {
+				flows.rows = append(flows.rows, []string{it.flowName(), statusText(it), revisions(it), it.detail()})
 			}
 		}
 	}
-	if rows > 0 {
-		if err := ft.Render(); err != nil {
+	if len(flows.rows) > 0 {
+		if err := flows.render(w, width); err != nil {
 			return err
 		}
 	}
@@ -97,18 +88,15 @@ func (tableFormat) FormatSnapshots(w io.Writer, l *SnapshotList) error {
 		_, err := io.WriteString(w, "no snapshots\n")
 		return err
 	}
-	t := newTable(w, termWidth(w))
-	t.Header("run", "flow", "revision", "new revision", "state", "rolled back by")
+	g := grid{header: []string{"run", "flow", "revision", "new revision", "state", "rolled back by"}}
 	for _, s := range l.Snapshots {
 		newRev := ""
 		if s.NewRevision != nil {
 			newRev = strconv.Itoa(*s.NewRevision)
 		}
-		if err := t.Append(s.RunID, s.Namespace+"/"+s.ID, strconv.Itoa(s.Revision), newRev, s.State, s.RolledBackBy); err != nil {
-			return err
-		}
+		g.rows = append(g.rows, []string{s.RunID, s.Namespace + "/" + s.ID, strconv.Itoa(s.Revision), newRev, s.State, s.RolledBackBy})
 	}
-	return t.Render()
+	return g.render(w, termWidth(w))
 }
 
 // shownStatuses are the statuses with flows: a table of ten mostly empty
@@ -123,8 +111,8 @@ func shownStatuses(c Counts) []Status {
 	return out
 }
 
-func countsRow(name string, c Counts, shown []Status) []any {
-	row := []any{name, strconv.Itoa(c.Flows)}
+func countsRow(name string, c Counts, shown []Status) []string {
+	row := []string{name, strconv.Itoa(c.Flows)}
 	for _, s := range shown {
 		row = append(row, strconv.Itoa(c.Get(s)))
 	}
@@ -158,8 +146,7 @@ func lastRun(ns NamespaceReport) string {
 }
 
 func runsTable(w io.Writer, width int, runs []RunSummary) error {
-	t := newTable(w, width)
-	t.Header("run", "command", "status", "started", "finished", "flows")
+	g := grid{header: []string{"run", "command", "status", "started", "finished", "flows"}}
 	for _, r := range runs {
 		finished := ""
 		if r.FinishedAt != nil {
@@ -169,12 +156,10 @@ func runsTable(w io.Writer, width int, runs []RunSummary) error {
 		if r.Error != "" && r.Error != r.Status {
 			status += ": " + r.Error
 		}
-		if err := t.Append(r.RunID, r.Command, status, r.StartedAt.Format("2006-01-02 15:04:05"), finished,
-			countsText(r.Summary)); err != nil {
-			return err
-		}
+		g.rows = append(g.rows, []string{r.RunID, r.Command, status, r.StartedAt.Format("2006-01-02 15:04:05"), finished,
+			countsText(r.Summary)})
 	}
-	return t.Render()
+	return g.render(w, width)
 }
 
 // termWidth is the width tables must fit: $COLUMNS, else the terminal's,
@@ -191,11 +176,109 @@ func termWidth(w io.Writer) int {
 	return 0
 }
 
-func newTable(w io.Writer, width int) *tablewriter.Table {
-	opts := []tablewriter.Option{tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithFooterAutoFormat(tw.Off),
-		tablewriter.WithRowAutoWrap(tw.WrapNormal)}
-	if width > 0 {
-		opts = append(opts, tablewriter.WithMaxWidth(width))
+// grid is a table whose cells are wrapped to fit a width.
+type grid struct {
+	header []string
+	rows   [][]string
+	footer []string
+}
+
+// minColumn is the narrowest a column is made to fit the width.
+const minColumn = 6
+
+// render fits the columns to width (0: no limit), shrinking the widest
+// first, wraps each cell to its column and draws the table.
+func (g grid) render(w io.Writer, width int) error {
+	cols := len(g.header)
+	widths := make([]int, cols)
+	all := append(append([][]string{g.header}, g.rows...), g.footer)
+	for _, row := range all {
+		for i, cell := range row {
+			for _, line := range strings.Split(cell, "\n") {
+				widths[i] = max(widths[i], displayWidth(line))
+			}
+		}
 	}
-	return tablewriter.NewTable(w, opts...)
+	if width > 0 {
+		for total := sum(widths) + 3*cols + 1; total > width; total-- {
+			widest := 0
+			for i := range widths {
+				if widths[i] > widths[widest] {
+					widest = i
+				}
+			}
+			if widths[widest] <= minColumn {
+				break
+			}
+			widths[widest]--
+		}
+	}
+	wrapRow := func(row []string) []string {
+		out := make([]string, len(row))
+		for i, cell := range row {
+			out[i] = wrapText(cell, widths[i])
+		}
+		return out
+	}
+	t := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithFooterAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNone), tablewriter.WithHeaderAutoWrap(tw.WrapNone), tablewriter.WithFooterAutoWrap(tw.WrapNone))
+	t.Header(anys(wrapRow(g.header))...)
+	for _, row := range g.rows {
+		if err := t.Append(anys(wrapRow(row))...); err != nil {
+			return err
+		}
+	}
+	if g.footer != nil {
+		t.Footer(anys(wrapRow(g.footer))...)
+	}
+	return t.Render()
+}
+
+// wrapText breaks text into lines of at most width columns, at spaces, or
+// inside a word longer than a line.
+func wrapText(s string, width int) string {
+	var lines []string
+	for _, para := range strings.Split(s, "\n") {
+		line := ""
+		for _, word := range strings.Fields(para) {
+			for displayWidth(word) > width {
+				if line != "" {
+					lines = append(lines, line)
+					line = ""
+				}
+				r := []rune(word)
+				lines = append(lines, string(r[:width]))
+				word = string(r[width:])
+			}
+			switch {
+			case line == "":
+				line = word
+			case displayWidth(line)+1+displayWidth(word) <= width:
+				line += " " + word
+			default:
+				lines = append(lines, line)
+				line = word
+			}
+		}
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func displayWidth(s string) int { return utf8.RuneCountInString(s) }
+
+func sum(xs []int) int {
+	n := 0
+	for _, x := range xs {
+		n += x
+	}
+	return n
+}
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }
