@@ -81,9 +81,18 @@ func (p *printFlags) Print(a *app, d report.Document) error {
 }
 
 // writeReportFile replaces path atomically with a 0600 file: reports hold
-// flow sources and diffs, and a reader never sees half of one.
+// flow sources and diffs, and a reader never sees half of one. An existing
+// file's wider mode is not kept (renameio.WriteFile would keep it).
 func writeReportFile(path string, data []byte) error {
-	if err := renameio.WriteFile(path, data, 0o600); err != nil {
+	f, err := renameio.NewPendingFile(path, renameio.WithPermissions(0o600))
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer func() { _ = f.Cleanup() }()
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.CloseAtomicallyReplace(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

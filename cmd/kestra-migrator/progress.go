@@ -22,6 +22,7 @@ type progress struct {
 	w          io.Writer
 	namespaces int
 	nsDone     int
+	flowsDone  int64
 }
 
 func newProgress(w io.Writer) *progress {
@@ -36,20 +37,22 @@ func (p *progress) NamespacesFound(n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.namespaces = n
+	// the total of flows is unknown: a spinner, the counts in its description
 	p.bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(p.w), progressbar.OptionSetDescription(p.description()),
-		progressbar.OptionShowCount(), progressbar.OptionSetItsString("flows"), progressbar.OptionShowIts(),
 		progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
 }
 
 func (p *progress) description() string {
-	return fmt.Sprintf("flows (%d/%d namespaces)", p.nsDone, p.namespaces)
+	return fmt.Sprintf("%d flows done (%d/%d namespaces)", p.flowsDone, p.nsDone, p.namespaces)
 }
 
 func (p *progress) FlowDone(string, report.Status) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.flowsDone++
 	if p.bar != nil {
-		_ = p.bar.Add(1)
+		p.bar.Describe(p.description())
+		_ = p.bar.Add(1) // spins and renders (throttled)
 	}
 }
 
@@ -66,10 +69,7 @@ func (p *progress) NamespaceDone(string, report.Counts) {
 func (p *progress) flows() int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.bar == nil {
-		return 0
-	}
-	return p.bar.State().CurrentNum
+	return p.flowsDone
 }
 
 // writeAbove writes a log line: the bar's line is cleared first, so that
