@@ -155,6 +155,8 @@ func TestErrorsThatHelp(t *testing.T) {
 		{append([]string{"plan"}, connArgs(t, srv)...), [2]string{"KESTRA_MIGRATOR_PASSWORD", "wrong"}, exitError, []string{"--password"}},
 		{[]string{"plan", "--config", writeFile(t, t.TempDir(), "c.yaml", "server: \"\"\n", 0o600)}, [2]string{}, exitUsage, []string{"--server", "KESTRA_MIGRATOR_SERVER"}},
 		{[]string{"apply", "--all", "--bogus"}, [2]string{}, exitUsage, []string{"kestra-migrator apply --help"}},
+		// https against a plain HTTP server: said at once, not after six attempts
+		{[]string{"plan", "--server", strings.Replace(srv.URL(), "http://", "https://", 1), "--username", testUser, "--timeout", "5s"}, [2]string{}, exitError, []string{"--server http://"}},
 	}
 	for _, c := range cases {
 		if c.env[0] != "" {
@@ -172,6 +174,9 @@ func TestErrorsThatHelp(t *testing.T) {
 			if !strings.Contains(errs, w) {
 				t.Errorf("%v: the error lacks %q: %s", c.args, w, errs)
 			}
+		}
+		if strings.Contains(errs, "giving up after") { // retried what no retry fixes
+			t.Errorf("%v: retried: %s", c.args, errs)
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	"strings"
 
 	"github.com/kestra-migrator/kestra-migrator/client"
 )
@@ -13,6 +15,8 @@ func (a *app) explain(err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, http.ErrSchemeMismatch):
+		return fmt.Errorf("%w (the server speaks plain HTTP: use --server %s)", err, strings.Replace(a.cfg.Server, "https://", "http://", 1))
 	case errors.Is(err, client.ErrUnauthorized):
 		return fmt.Errorf("%w (check --username and --password/--password-file, or --token: $%s, $%s, $%s)",
 			err, envName("username"), envName("password"), envName("token"))
