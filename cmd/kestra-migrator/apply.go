@@ -67,12 +67,8 @@ func runApply(ctx context.Context, a *app, o *applyOptions) error {
 	e := a.engine(cli, st, engineOptions{validate: true, diff: o.print.wantDiff(), allItems: o.print.AllItems})
 	rep, err := e.Run(ctx, migrator.RunOptions{Mode: migrator.ModeApply, Selection: sel, Resume: !o.NoResume})
 	a.bar.finish()
-	if errors.Is(err, context.Canceled) || errors.Is(err, migrator.ErrInterrupted) {
-		msg := "interrupted: in-flight flows were finished or left untouched; re-run apply to resume"
-		if rep != nil && rep.RunID != "" {
-			msg = fmt.Sprintf("interrupted: run %s: %s; re-run the same apply to resume", rep.RunID, countsLine(rep.Summary.Counts))
-		}
-		return fmt.Errorf("%s: %w", msg, migrator.ErrInterrupted)
+	if interrupted(err) {
+		return a.printInterrupted(o.print, rep, "apply", "re-run the same apply to resume")
 	}
 	if err != nil {
 		return a.explain(err)
@@ -83,6 +79,26 @@ func runApply(ctx context.Context, a *app, o *applyOptions) error {
 	fmt.Fprintf(a.stderr, "apply: run %s: %s. Roll it back with: kestra-migrator rollback --run %s\n",
 		rep.RunID, countsLine(rep.Summary.Counts), rep.RunID)
 	return incomplete(rep, "did not migrate")
+}
+
+// interrupted: a signal stopped the run.
+func interrupted(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, migrator.ErrInterrupted)
+}
+
+// printInterrupted prints the report of a run a signal stopped (exit 1):
+// unlike a failure to read the server, the run wrote flows before it
+// stopped, and its report is the record of them.
+func (a *app) printInterrupted(p *printFlags, rep *report.Report, command, resume string) error {
+	if rep == nil || rep.RunID == "" {
+		return fmt.Errorf("%s interrupted before it started: %w", command, migrator.ErrInterrupted)
+	}
+	msg := fmt.Sprintf("interrupted: run %s stopped after %s; flows it did not reach are untouched; %s", rep.RunID, countsLine(rep.Summary.Counts), resume)
+	rep.Warnings = append(rep.Warnings, msg)
+	if err := p.Print(a, rep); err != nil {
+		return err
+	}
+	return fmt.Errorf("%s: %w", msg, migrator.ErrInterrupted)
 }
 
 // incomplete maps a finished apply or rollback to exit 4 when some flows

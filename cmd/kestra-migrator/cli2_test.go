@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
+	"github.com/kestra-migrator/kestra-migrator/migrator/fleettest"
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
@@ -126,5 +130,32 @@ func waitForLive(t *testing.T, db string, ok func(store.Live) bool) {
 			t.Fatal("the live progress was not published")
 		}
 		time.Sleep(20 * time.Millisecond) // published within a second; polled, never timed
+	}
+}
+
+// TestInterruptedApplyReportsWhatItWrote: a signal stops the run (exit 1);
+// its report is the record of the flows it wrote before it stopped.
+func TestInterruptedApplyReportsWhatItWrote(t *testing.T) {
+	flows := fleettest.Generate(60, 3, 1, false)
+	srv := fakeKestra(t, flows, kestratest.Options{})
+	db := filepath.Join(t.TempDir(), "state.db")
+	args := append([]string{"apply", "--all", "--concurrency", "1", "-o", "json"}, serverArgs(t, srv, db)...)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { // cancel once the first flow is written: an event, not a delay
+		for srv.Writes() == 0 && ctx.Err() == nil {
+			runtime.Gosched()
+		}
+		cancel()
+	}()
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	var out, errb bytes.Buffer
+	code := run(ctx, args, &out, &errb)
+	if code != exitError || !strings.Contains(errb.String(), "interrupted") {
+		t.Fatalf("interrupted apply: exit %d: %s", code, errb.String())
+	}
+	rep := decodeReport(t, out.String())
+	if rep.RunID == "" || rep.Summary.Migrated == 0 || rep.Summary.Migrated != srv.Writes() || len(rep.Warnings) == 0 {
+		t.Errorf("interrupted report: %+v (%d writes)", rep, srv.Writes())
 	}
 }

@@ -85,6 +85,9 @@ func runRollback(ctx context.Context, a *app, o *rollbackOptions) error {
 	}
 	rep, err := a.engine(cli, st, engineOptions{diff: o.print.wantDiff()}).Rollback(ctx, o.RollbackOptions)
 	a.bar.finish()
+	if interrupted(err) {
+		return a.printInterrupted(o.print, rep, "rollback", "run the same rollback again to finish it")
+	}
 	if err != nil {
 		return a.explain(err)
 	}
