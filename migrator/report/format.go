@@ -120,6 +120,11 @@ func Write(w io.Writer, name string, d Document) error {
 			return df.FormatDemo(w, d)
 		}
 		for _, r := range d.Reports {
+			if _, isTable := f.(tableFormat); isTable { // a table does not say which command it reports
+				if _, err := fmt.Fprintf(w, "\n== kestra-migrator %s\n\n", r.Command); err != nil {
+					return err
+				}
+			}
 			if err := f.Format(w, r); err != nil {
 				return err
 			}
