@@ -106,21 +106,22 @@ func (a *app) readState(ctx context.Context, limit int, withProgress bool) (stat
 }
 
 // restoredSince counts, per namespace, the flows that the namespace's last
-// run migrated and that a rollback restored since.
+// run migrated and that a rollback restored since: one pass over the
+// rolled-back snapshots, whatever the number of namespaces.
 func restoredSince(st *store.Store, progress []store.NamespaceProgress) (map[string]int, error) {
+	snaps, err := st.Snapshots(store.SnapshotFilter{State: store.SnapshotRolledBack, SkipSources: true})
+	if err != nil {
+		return nil, err
+	}
+	type key struct{ run, ns string }
+	byRun := map[key]int{}
+	for _, s := range snaps {
+		byRun[key{s.RunID, s.Namespace}]++
+	}
 	out := map[string]int{}
 	for _, p := range progress {
-		if p.RunID == "" {
-			continue
-		}
-		snaps, err := st.Snapshots(store.SnapshotFilter{RunID: p.RunID, Namespace: p.Namespace, State: store.SnapshotRolledBack, SkipSources: true})
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range snaps {
-			if s.Namespace == p.Namespace { // the filter includes child namespaces
-				out[p.Namespace]++
-			}
+		if n := byRun[key{p.RunID, p.Namespace}]; n > 0 {
+			out[p.Namespace] = n
 		}
 	}
 	return out, nil
