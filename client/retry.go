@@ -32,6 +32,9 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 	if errors.As(err, &perm) {
 		return false, perm.err
 	}
+	if errors.Is(err, http.ErrSchemeMismatch) { // https:// to a plain HTTP server: no retry fixes it
+		return false, err
+	}
 	return retryablehttp.ErrorPropagatedRetryPolicy(ctx, resp, err)
 }
 

@@ -126,6 +126,9 @@ type Selection struct {
 	Namespaces []string
 	Flows      []string // "namespace/id"
 	Exclude    []string
+	// ExcludeFlows ("namespace/id") are acknowledged flows: counted as
+	// excluded, never read, rewritten or written.
+	ExcludeFlows []string
 }
 
 // Empty reports a selection that names nothing.
@@ -143,6 +146,12 @@ func (s Selection) Validate() error {
 		ns, id, ok := strings.Cut(f, "/")
 		if !ok || !namespacePattern.MatchString(ns) || !flowIDPattern.MatchString(id) {
 			return fmt.Errorf("--flow %q: want NAMESPACE/ID (a namespace is lower case: [a-z0-9._-])", f)
+		}
+	}
+	for _, f := range s.ExcludeFlows {
+		ns, id, ok := strings.Cut(f, "/")
+		if !ok || !namespacePattern.MatchString(ns) || !flowIDPattern.MatchString(id) {
+			return fmt.Errorf("--exclude-flow %q: want NAMESPACE/ID (a namespace is lower case: [a-z0-9._-])", f)
 		}
 	}
 	for _, ns := range append(append([]string{}, s.Namespaces...), s.Exclude...) {
@@ -167,6 +176,9 @@ func (s Selection) Strings() []string {
 	}
 	for _, x := range s.Exclude {
 		out = append(out, "--exclude-namespace="+x)
+	}
+	for _, x := range s.ExcludeFlows {
+		out = append(out, "--exclude-flow="+x)
 	}
 	sort.Strings(out)
 	return out
@@ -214,6 +226,16 @@ func (s Selection) resolve(serverNamespaces []string) scope {
 func (s Selection) coversNamespace(ns string) bool {
 	for _, p := range s.Namespaces {
 		if under(ns, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// excludesFlow reports an acknowledged flow (ExcludeFlows).
+func (s Selection) excludesFlow(ns, id string) bool {
+	for _, f := range s.ExcludeFlows {
+		if f == ns+"/"+id {
 			return true
 		}
 	}

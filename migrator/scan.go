@@ -104,6 +104,10 @@ func (s *nsScan) listRevisions(ctx context.Context) error {
 			return fmt.Errorf("search flows: %w", err)
 		}
 		s.subtree++
+		if f.Namespace == s.ns && s.r.opts.Selection.excludesFlow(s.ns, f.ID) && (s.only == nil || s.only[f.ID]) {
+			s.add(report.Item{Namespace: s.ns, ID: f.ID, Revision: intPtr(f.Revision), Status: report.StatusExcluded}, nil)
+			continue
+		}
 		if f.Namespace == s.ns && s.wanted(f.ID) { // the search also returns child namespaces
 			s.revs[f.ID] = f.Revision
 		}
@@ -122,7 +126,9 @@ func (s *nsScan) readAlone(changed int) bool {
 	return changed*subtreeRatio < s.subtree
 }
 
-func (s *nsScan) wanted(id string) bool { return s.only == nil || s.only[id] }
+func (s *nsScan) wanted(id string) bool {
+	return (s.only == nil || s.only[id]) && !s.r.opts.Selection.excludesFlow(s.ns, id)
+}
 
 // scan decides which flows need their source, then reads them: unchanged
 // flows (incremental) are answered from the state file, a few changed ones

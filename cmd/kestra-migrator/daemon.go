@@ -7,9 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"syscall"
-	"time"
 	_ "time/tzdata" // --window time zones in images without /usr/share/zoneinfo
 
 	"github.com/spf13/cobra"
@@ -19,13 +17,26 @@ import (
 	"github.com/kestra-migrator/kestra-migrator/migrator/daemon"
 )
 
+// daemonOptions are daemon's flags (the daemon keys are settings, so that
+// SIGHUP reloads them from the file and the environment).
 type daemonOptions struct {
-	selectionFlags
-	Once bool
+	selection selectionFlags
+	Once      bool
 }
 
+func (o *daemonOptions) AddFlags(cmd *cobra.Command, a *app) {
+	f := cmd.Flags()
+	o.selection.AddFlags(cmd, a)
+	f.BoolVar(&o.Once, "once", false, "run one pass and exit, serving nothing (for a CronJob)")
+	addSettingFlags(f, groupServer, groupState, groupEngine, groupRewrite, groupDaemon)
+	_ = cmd.RegisterFlagCompletionFunc("mode", cobra.FixedCompletions([]string{string(migrator.ModePlan), string(migrator.ModeApply)}, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// Validate checks the flags before anything is read.
+func (o *daemonOptions) Validate() error { return nil }
+
 func newDaemonCommand(a *app) *cobra.Command {
-	var o daemonOptions
+	o := &daemonOptions{}
 	cmd := &cobra.Command{
 		Use:   "daemon",
 		Short: "Keep the selection migrated: a plan or apply pass every interval; serves /healthz /readyz /metrics /status",
@@ -36,30 +47,25 @@ func newDaemonCommand(a *app) *cobra.Command {
 			"Serves --listen (loopback by default): /healthz, /readyz, /metrics (Prometheus), /status\n" +
 			"(the JSON report of the last pass) and /report (HTML). SIGTERM or SIGINT stops it cleanly\n" +
 			"(exit 0); SIGHUP reloads the configuration file. One daemon per state file.",
+		Example: "  kestra-migrator daemon --all\n" +
+			"  kestra-migrator daemon --all --mode apply --window \"22:00-06:00 Europe/Paris\" --listen 0.0.0.0:9464\n" +
+			"  kestra-migrator daemon -n company.data --mode apply --once",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			sel, err := o.selection(true)
-			if err != nil {
+			if err := o.Validate(); err != nil {
 				return err
 			}
-			return runDaemon(cmd, a, o, sel)
+			return runDaemon(cmd, a, o)
 		},
 	}
-	f := cmd.Flags()
-	f.Duration("interval", 15*time.Minute, "time between the starts of two passes")
-	f.Float64("jitter", 0.1, "spread each wait by up to this fraction of it, either way")
-	f.String("mode", "plan", "plan (report only) or apply (migrate)")
-	f.String("listen", "127.0.0.1:9464", "HOST:PORT of the HTTP endpoints (0.0.0.0:9464 in a container)")
-	f.String("window", "", `apply only between these times, e.g. "22:00-06:00 Europe/Paris"; outside, passes only plan ("": always)`)
-	f.String("window-timezone", "", "time zone of a --window that names none (default: local time)")
-	f.BoolVar(&o.Once, "once", false, "run one pass and exit, serving nothing (for a CronJob)")
-	o.selectionFlags.addFlags(f)
+	o.AddFlags(cmd, a)
 	return cmd
 }
 
 // runDaemon runs the daemon until SIGTERM or SIGINT; SIGHUP reloads the
-// configuration (flags keep their values; the file and environment are read again).
-func runDaemon(cmd *cobra.Command, a *app, o daemonOptions, sel migrator.Selection) error {
+// configuration (flags keep their values; the file and environment are read
+// again). It takes the command, not only its context, to reload.
+func runDaemon(cmd *cobra.Command, a *app, o *daemonOptions) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -72,6 +78,10 @@ func runDaemon(cmd *cobra.Command, a *app, o daemonOptions, sel migrator.Selecti
 				}
 			}
 			loaded = false
+			sel, err := o.selection.selection(a, true)
+			if err != nil {
+				return daemon.Config{}, err
+			}
 			return a.daemonConfig(obs, sel)
 		},
 		Reload: hup,
@@ -79,26 +89,17 @@ func runDaemon(cmd *cobra.Command, a *app, o daemonOptions, sel migrator.Selecti
 	})
 	err := d.Run(cmd.Context())
 	if errors.Is(err, context.Canceled) {
-		return errors.New("interrupted: in-flight flows were finished or left untouched")
+		return fmt.Errorf("interrupted: in-flight flows were finished or left untouched: %w", migrator.ErrInterrupted)
 	}
 	return err
 }
 
-// daemonConfig maps the settings and the daemon keys to the daemon's
-// configuration, with a REST client that reports to obs.
+// daemonConfig maps the settings to the daemon's configuration, with a
+// REST client that reports to obs.
 func (a *app) daemonConfig(obs client.Observer, sel migrator.Selection) (daemon.Config, error) {
-	v := a.v
-	interval, err := time.ParseDuration(v.GetString("interval"))
+	window, err := daemon.ParseWindow(a.cfg.Window, a.cfg.WindowTimezone)
 	if err != nil {
-		return daemon.Config{}, usagef("interval %q: %v", v.GetString("interval"), err)
-	}
-	jitter, err := strconv.ParseFloat(v.GetString("jitter"), 64)
-	if err != nil {
-		return daemon.Config{}, usagef("jitter %q: want a fraction such as 0.1", v.GetString("jitter"))
-	}
-	window, err := daemon.ParseWindow(v.GetString("window"), v.GetString("window-timezone"))
-	if err != nil {
-		return daemon.Config{}, &usageError{err}
+		return daemon.Config{}, asUsage(err)
 	}
 	path, err := a.cfg.dbPath()
 	if err != nil {
@@ -107,19 +108,21 @@ func (a *app) daemonConfig(obs client.Observer, sel migrator.Selection) (daemon.
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return daemon.Config{}, fmt.Errorf("state file: %w", err)
 	}
+	if err := a.cfg.checkServer(); err != nil {
+		return daemon.Config{}, err
+	}
 	ver, _ := buildVersion()
 	ccfg := a.cfg.clientConfig(a.log, "kestra-migrator/"+ver)
 	ccfg.Observer = obs
 	cli, err := client.New(ccfg)
 	if err != nil {
-		return daemon.Config{}, &usageError{err}
+		return daemon.Config{}, asUsage(err)
 	}
-	e := a.engine(cli, nil, engineOptions{validate: true})
-	e.Observer = nil // no progress bar in a daemon
-	cfg := daemon.Config{Interval: interval, Jitter: jitter, Mode: migrator.Mode(v.GetString("mode")), Window: window,
-		Selection: sel, StatePath: path, Listen: v.GetString("listen"), Engine: e, Log: a.log}
+	e := &migrator.Engine{Source: cli, Rewriter: a.cfg.rewriter(), Log: a.log, Concurrency: a.cfg.Concurrency, Validate: true}
+	cfg := daemon.Config{Interval: a.cfg.Interval, Jitter: a.cfg.Jitter, Mode: migrator.Mode(a.cfg.Mode), Window: window,
+		Selection: sel, StatePath: path, Listen: a.cfg.Listen, Engine: e, Log: a.log}
 	if err := cfg.Validate(); err != nil {
-		return daemon.Config{}, &usageError{err}
+		return daemon.Config{}, asUsage(err)
 	}
 	return cfg, nil
 }

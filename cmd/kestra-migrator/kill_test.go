@@ -116,7 +116,13 @@ func TestApplyStopsCleanlyOnSIGTERM(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(400 * time.Millisecond)
+	// signal once the run has written a flow: an event, not a delay a loaded
+	// machine can miss (a signal before the run starts records no run)
+	for deadline := time.Now().Add(time.Minute); srv.Writes() == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("apply wrote nothing in a minute: %s", stderr.String())
+		}
+	}
 	start := time.Now()
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	err := cmd.Wait()

@@ -13,15 +13,6 @@ import (
 	"syscall"
 )
 
-// Exit codes of docs/cli.md.
-const (
-	exitOK         = 0
-	exitError      = 1
-	exitUsage      = 2
-	exitPending    = 3
-	exitIncomplete = 4
-)
-
 // defaultMemoryLimit is a soft limit for the Go heap unless GOMEMLIMIT is
 // set: the garbage collector works harder near it instead of letting the
 // heap double, which keeps a run over a large fleet frugal.
@@ -37,26 +28,28 @@ func main() {
 	os.Exit(code)
 }
 
-// run executes one command line and maps its error to an exit code, in one place.
+// run executes one command line, prints its error on stderr and returns
+// its exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRootCommand(stdout, stderr)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	var usage *usageError
-	var status *statusError
+	cmd, err := root.ExecuteContextC(ctx)
+	code := exitCode(err)
+	var o *outcome
 	switch {
 	case err == nil:
-		return exitOK
-	case errors.As(err, &status):
-		if status.msg != "" {
-			fmt.Fprintln(stderr, status.msg)
+	case errors.As(err, &o):
+		if o.msg != "" {
+			fmt.Fprintln(stderr, o.msg)
 		}
-		return status.code
-	case errors.As(err, &usage) || isCobraUsage(err):
-		fmt.Fprintf(stderr, "error: %v\nRun 'kestra-migrator --help' for usage.\n", err)
-		return exitUsage
+	case code == exitUsage:
+		var u *usageError
+		if errors.As(err, &u) && u.cmd != nil {
+			cmd = u.cmd
+		}
+		fmt.Fprintf(stderr, "error: %v\nRun '%s --help' for usage.\n", err, cmd.CommandPath())
 	default:
 		fmt.Fprintf(stderr, "error: %v\n", err)
-		return exitError
 	}
+	return code
 }

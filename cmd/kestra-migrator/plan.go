@@ -1,54 +1,77 @@
 package main
 
 import (
+	"context"
+	"fmt"
+
 	"github.com/spf13/cobra"
 
 	"github.com/kestra-migrator/kestra-migrator/migrator"
+	"github.com/kestra-migrator/kestra-migrator/migrator/report"
 )
 
+// planOptions are plan's flags.
 type planOptions struct {
-	outputOptions
-	selectionFlags
-	Validate bool
+	print     *printFlags
+	selection selectionFlags
+	// Check validates the rewritten flows through the server (--validate).
+	Check bool
 }
 
+func (o *planOptions) AddFlags(cmd *cobra.Command, a *app) {
+	o.print.AddFlags(cmd)
+	o.selection.AddFlags(cmd, a)
+	cmd.Flags().BoolVar(&o.Check, "validate", true, "validate rewritten flows through the server")
+	addSettingFlags(cmd.Flags(), groupServer, groupEngine, groupRewrite)
+}
+
+// Validate checks the flags before anything is read.
+func (o *planOptions) Validate() error { return o.print.Validate() }
+
 func newPlanCommand(a *app) *cobra.Command {
-	var o planOptions
+	o := &planOptions{print: newPrintFlags(report.KindReport, "table")}
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Dry run: scan the server, rewrite in memory, validate, report per namespace (never writes)",
 		Long: "plan reads every selected flow (default: all), rewrites it in memory, validates the result\n" +
 			"through the server, and reports per namespace. It never writes to the server or the state\n" +
 			"file. Exit 3 when a flow needs migration or attention.",
+		Example: "  kestra-migrator plan\n" +
+			"  kestra-migrator plan -n company.data -o markdown --diff > plan.md\n" +
+			"  kestra-migrator plan --flow company.data/nightly-etl -o diff\n" +
+			"  kestra-migrator plan --all --exclude-flow company.ml/legacy-train -o json",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			sel, err := o.selection(false)
-			if err != nil {
+			if err := o.Validate(); err != nil {
 				return err
 			}
-			if err := o.outputOptions.validate(); err != nil {
-				return err
-			}
-			return runPlan(cmd, a, o, sel)
+			return runPlan(cmd.Context(), a, o)
 		},
 	}
-	o.outputOptions.addFlags(cmd.Flags(), "table")
-	o.selectionFlags.addFlags(cmd.Flags())
-	cmd.Flags().BoolVar(&o.Validate, "validate", true, "validate rewritten flows through the server")
+	o.AddFlags(cmd, a)
 	return cmd
 }
 
-func runPlan(cmd *cobra.Command, a *app, o planOptions, sel migrator.Selection) error {
+func runPlan(ctx context.Context, a *app, o *planOptions) error {
+	sel, err := o.selection.selection(a, false)
+	if err != nil {
+		return err
+	}
 	cli, err := a.newClient()
 	if err != nil {
 		return err
 	}
-	rep, err := a.engine(cli, nil, engineOptions{validate: o.Validate, diff: o.wantDiff(), allItems: o.AllItems}).Run(cmd.Context(), migrator.RunOptions{Mode: migrator.ModePlan, Selection: sel})
-	if err := a.finishReport(rep, o.outputOptions, err); err != nil {
+	e := a.engine(cli, nil, engineOptions{validate: o.Check, diff: o.print.wantDiff(), allItems: o.print.AllItems})
+	rep, err := e.Run(ctx, migrator.RunOptions{Mode: migrator.ModePlan, Selection: sel})
+	a.bar.finish()
+	if err != nil {
+		return a.explain(err)
+	}
+	if err := o.print.Print(a, rep); err != nil {
 		return err
 	}
-	if s := rep.Summary; s.Pending+s.Unsupported+s.Invalid+s.Failed > 0 {
-		return &statusError{code: exitPending}
+	if s := rep.Summary; s.Pending+s.Unsupported+s.Invalid+s.Failed+s.Conflict > 0 {
+		return &outcome{kind: errPending, msg: fmt.Sprintf("plan: %s need migration or attention", flowCount(s.Pending+s.Unsupported+s.Invalid+s.Failed+s.Conflict))}
 	}
 	return nil
 }

@@ -1,35 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"github.com/spf13/viper"
-	"go.yaml.in/yaml/v3"
-
-	"github.com/kestra-migrator/kestra-migrator/configs"
-	"github.com/kestra-migrator/kestra-migrator/migrator"
-	"github.com/kestra-migrator/kestra-migrator/migrator/report"
 )
-
-// app is what every command shares: resolved settings, logger and streams.
-type app struct {
-	stdout, stderr io.Writer
-	v              *viper.Viper
-	cfg            settings
-	log            *slog.Logger
-}
-
-func (a *app) now() time.Time { return time.Now() }
 
 func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 	a := &app{stdout: stdout, stderr: stderr}
@@ -38,176 +16,65 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Migrate fleets of Kestra flows off runner/docker to taskRunner/containerImage",
 		Long: "kestra-migrator rewrites the deprecated runner/docker properties of Kestra script tasks\n" +
 			"into taskRunner/containerImage, on a Kestra server through its REST API (plan, apply,\n" +
-			"rollback, daemon) or in flow files kept in git (fix), changing only the bytes it must.",
+			"rollback, daemon) or in flow files kept in git (fix), changing only the bytes it must.\n\n" +
+			"Every setting is a flag, an environment variable (KESTRA_MIGRATOR_ + the key in upper\n" +
+			"case) and a key of the config file; a flag wins over the environment, which wins over the file.",
+		Example: "  kestra-migrator demo\n" +
+			"  kestra-migrator plan --server http://localhost:8080 -n company.data\n" +
+			"  kestra-migrator apply --all",
+		Version:       versionLine(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args:          unknownCommand,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return a.load(cmd)
 		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
+	root.SuggestionsMinimumDistance = 2
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &usageError{err: err, cmd: cmd} })
 	addGlobalFlags(root.PersistentFlags())
 	root.AddCommand(newPlanCommand(a), newApplyCommand(a), newRollbackCommand(a), newStatusCommand(a),
 		newRunsCommand(a), newSnapshotsCommand(a), newDaemonCommand(a), newFixCommand(a), newDemoCommand(a), newVersionCommand())
+	for _, cmd := range root.Commands() {
+		guardArgs(cmd)
+	}
 	return root
 }
 
+// unknownCommand refuses a command the root does not know, with cobra's
+// suggestions.
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q", args[0])
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += fmt.Sprintf(" (did you mean %q?)", s[0])
+	}
+	return &usageError{err: errors.New(msg), cmd: cmd}
+}
+
+// guardArgs makes every command's argument errors usage errors (exit 2),
+// with no matching of cobra's messages.
+func guardArgs(cmd *cobra.Command) {
+	if cmd.Args != nil {
+		cmd.Args = usageArgs(cmd.Args)
+	} else if cmd.HasSubCommands() {
+		cmd.Args = usageArgs(cobra.NoArgs)
+		if cmd.RunE == nil && cmd.Run == nil {
+			cmd.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		guardArgs(sub)
+	}
+}
+
 func addGlobalFlags(f *pflag.FlagSet) {
-	f.String("config", "", "config file (default ./kestra-migrator.yaml, then $XDG_CONFIG_HOME/kestra-migrator/config.yaml)")
-	f.String("server", "", "Kestra base URL")
-	f.String("tenant", "", `tenant: "" (auto), main, a tenant id, or none (pre-0.23 paths)`)
-	f.String("username", "", "basic auth user")
-	f.String("password", "", "basic auth password (prefer --password-file or KESTRA_MIGRATOR_PASSWORD)")
-	f.String("password-file", "", "file holding the basic auth password")
-	f.String("token", "", "bearer API token (prefer --token-file or KESTRA_MIGRATOR_TOKEN)")
-	f.String("token-file", "", "file holding the bearer token")
-	f.String("ca-file", "", "CA bundle to verify the server's certificate")
-	f.Bool("insecure-skip-tls-verify", false, "do not verify the server's certificate (unsafe)")
-	f.Duration("timeout", 0, "per-request timeout")
-	f.Int("retries", 0, "retries on network errors, 429 and 5xx")
-	f.Float64("rate-limit", 0, "requests per second (0: no limit)")
-	f.Int("validate-batch-size", 0, "flows per validate request")
-	f.String("db", "", "state file (default $XDG_STATE_HOME/kestra-migrator/state.db)")
-	f.Int("concurrency", 0, "flows in flight at once")
-	f.Bool("partial", false, "migrate the supported tasks of flows that also have unsupported ones")
-	f.StringSlice("types", nil, "task types in scope (a trailing '.' makes a prefix)")
-	f.String("process-type", "", "target type for runner: PROCESS")
-	f.String("docker-type", "", "target type for runner: DOCKER")
-	f.String("log-level", "", "debug, info, warn or error")
-	f.String("log-format", "", "text or json")
-}
-
-// load resolves the settings: flag > environment > config file > defaults.
-func (a *app) load(cmd *cobra.Command) error {
-	v := viper.New()
-	if err := setDefaults(v); err != nil {
-		return err
-	}
-	v.SetEnvPrefix("KESTRA_MIGRATOR")
-	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
-	v.AutomaticEnv()
-	file, explicit := configFile(cmd)
-	if file != "" {
-		v.SetConfigFile(file)
-		v.SetConfigType("yaml")
-		if err := v.MergeInConfig(); err != nil {
-			if explicit || !errors.Is(err, os.ErrNotExist) {
-				return usagef("config file %s: %v", file, err)
-			}
-		}
-	}
-	// only flags set on the command line override: viper treats a bound
-	// flag's default as the lowest-precedence value, below env and file
-	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if f.Name != "config" && f.Changed {
-			v.Set(f.Name, flagValue(f))
-		}
-	})
-	cfg, err := readSettings(v)
-	if err != nil {
-		return &usageError{err}
-	}
-	a.v, a.cfg = v, cfg
-	a.log = newLogger(a.stderr, cfg.LogLevel, cfg.LogFormat)
-	return nil
-}
-
-func flagValue(f *pflag.Flag) any {
-	if sv, ok := f.Value.(pflag.SliceValue); ok {
-		return sv.GetSlice()
-	}
-	return f.Value.String()
-}
-
-// setDefaults loads the embedded annotated config as viper defaults.
-func setDefaults(v *viper.Viper) error {
-	var defaults map[string]any
-	if err := yaml.Unmarshal(configs.Default, &defaults); err != nil {
-		return fmt.Errorf("embedded default config: %w", err)
-	}
-	for k, val := range defaults {
-		v.SetDefault(k, val)
-	}
-	return nil
-}
-
-// configFile picks --config, else ./kestra-migrator.yaml, else the XDG one.
-func configFile(cmd *cobra.Command) (path string, explicit bool) {
-	if f := cmd.Flags().Lookup("config"); f != nil && f.Value.String() != "" {
-		return f.Value.String(), true
-	}
-	if p := os.Getenv("KESTRA_MIGRATOR_CONFIG"); p != "" {
-		return p, true
-	}
-	if _, err := os.Stat("kestra-migrator.yaml"); err == nil {
-		return "kestra-migrator.yaml", false
-	}
-	dir := os.Getenv("XDG_CONFIG_HOME")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", false
-		}
-		dir = filepath.Join(home, ".config")
-	}
-	return filepath.Join(dir, "kestra-migrator", "config.yaml"), false
-}
-
-func newLogger(w io.Writer, level, format string) *slog.Logger {
-	var lv slog.Level
-	_ = lv.UnmarshalText([]byte(level)) // validated in readSettings
-	opts := &slog.HandlerOptions{Level: lv}
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
-}
-
-// outputOptions are the report flags of plan, apply, rollback, status and fix.
-type outputOptions struct {
-	Format   string
-	Output   string
-	Diff     bool
-	AllItems bool
-}
-
-func (o *outputOptions) addFlags(f *pflag.FlagSet, defaultFormat string) {
-	f.StringVarP(&o.Format, "format", "o", defaultFormat, "report format: "+strings.Join(report.FormatNames(), ", "))
-	f.StringVar(&o.Output, "output", "", "write the report to this file instead of stdout")
-	f.BoolVar(&o.Diff, "diff", false, "include each flow's unified diff in the report")
-	f.BoolVar(&o.AllItems, "all-items", false, "list up-to-date flows in the report too (default: counted only)")
-}
-
-func (o *outputOptions) validate() error {
-	if _, err := report.NewFormatter(o.Format); err != nil {
-		return &usageError{err}
-	}
-	return nil
-}
-
-// wantDiff: diffs are computed when asked for or when the format shows them.
-func (o *outputOptions) wantDiff() bool { return o.Diff || o.Format == "diff" || o.Format == "html" }
-
-// printReport writes the report to --output (atomically) or stdout.
-func (a *app) printReport(rep *report.Report, o outputOptions) error {
-	f, err := report.NewFormatter(o.Format)
-	if err != nil {
-		return &usageError{err}
-	}
-	if o.Output == "" {
-		return f.Format(a.stdout, rep)
-	}
-	var buf bytes.Buffer
-	if err := f.Format(&buf, rep); err != nil {
-		return err
-	}
-	if err := os.WriteFile(o.Output, nil, 0o644); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	if err := migrator.WriteFileAtomic(o.Output, buf.Bytes()); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	return nil
+	f.String("config", "", "config file (default: ./kestra-migrator.yaml, then $XDG_CONFIG_HOME/kestra-migrator/config.yaml) [$"+envPrefix+"_CONFIG]")
+	addSettingFlags(f, groupLog)
 }

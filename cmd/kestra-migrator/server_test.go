@@ -30,10 +30,16 @@ func fakeKestra(t *testing.T, flows []fleettest.Flow, opts kestratest.Options) *
 	return srv
 }
 
-// serverArgs are the connection flags; the password comes from the environment.
+// serverArgs are the connection flags and the state file of apply,
+// rollback and daemon; the password comes from the environment.
 func serverArgs(t *testing.T, srv *kestratest.Server, db string) []string {
+	return append(connArgs(t, srv), "--db", db)
+}
+
+// connArgs are the connection flags alone (plan).
+func connArgs(t *testing.T, srv *kestratest.Server) []string {
 	t.Setenv("KESTRA_MIGRATOR_PASSWORD", testPassword)
-	return []string{"--server", srv.URL(), "--username", testUser, "--db", db, "--retries", "2", "--timeout", "5s"}
+	return []string{"--server", srv.URL(), "--username", testUser, "--retries", "2", "--timeout", "5s"}
 }
 
 type jsonReport struct {
@@ -46,7 +52,10 @@ type jsonReport struct {
 		Flows     int
 	} `json:"namespaces"`
 	Warnings []string `json:"warnings"`
-	Runs     []struct{ ID, Command, Status string }
+	Runs     []struct {
+		ID              string `json:"runId"`
+		Command, Status string
+	}
 }
 
 func decodeReport(t *testing.T, out string) jsonReport {
@@ -74,7 +83,7 @@ func TestPlanApplyStatusRollbackThroughTheCLI(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "state", "state.db")
 	args := serverArgs(t, srv, db)
 
-	code, out, errs := execute(t, append([]string{"plan", "-o", "json"}, args...)...)
+	code, out, errs := execute(t, append([]string{"plan", "-o", "json"}, connArgs(t, srv)...)...)
 	if code != exitPending {
 		t.Fatalf("plan: exit %d, want 3: %s", code, errs)
 	}
@@ -110,7 +119,7 @@ func TestPlanApplyStatusRollbackThroughTheCLI(t *testing.T) {
 		t.Errorf("the password is in the state file")
 	}
 
-	code, out, errs = execute(t, append([]string{"status", "-o", "json"}, args...)...)
+	code, out, errs = execute(t, "status", "-o", "json", "--db", db)
 	if code != 0 {
 		t.Fatalf("status: exit %d: %s", code, errs)
 	}
@@ -118,7 +127,7 @@ func TestPlanApplyStatusRollbackThroughTheCLI(t *testing.T) {
 	if status.Summary.Migrated != applied.Summary.Migrated || len(status.Runs) != 1 || status.Runs[0].ID != applied.RunID {
 		t.Errorf("status %+v runs %+v", status.Summary, status.Runs)
 	}
-	if code, out, _ := execute(t, append([]string{"snapshots", "list", "--run", applied.RunID}, args...)...); code != 0 ||
+	if code, out, _ := execute(t, "snapshots", "list", "--run", applied.RunID, "--db", db); code != 0 ||
 		strings.Count(out, applied.RunID) != applied.Summary.Migrated {
 		t.Errorf("snapshots list: exit %d, %d rows", code, strings.Count(out, applied.RunID))
 	}
@@ -142,9 +151,10 @@ func TestServerErrorsExit1(t *testing.T) {
 	srv := fakeKestra(t, fleettest.Generate(4, 1, 0.5, false), kestratest.Options{})
 	db := filepath.Join(t.TempDir(), "state.db")
 	args := serverArgs(t, srv, db)
+	planArgs := append([]string{"plan"}, connArgs(t, srv)...)
 
 	t.Setenv("KESTRA_MIGRATOR_PASSWORD", "wrong-password")
-	code, _, errs := execute(t, append([]string{"plan"}, args...)...)
+	code, _, errs := execute(t, planArgs...)
 	if code != exitError || !strings.Contains(strings.ToLower(errs), "unauthorized") || strings.Contains(errs, "wrong-password") {
 		t.Errorf("bad password: exit %d: %s", code, errs)
 	}
@@ -173,7 +183,7 @@ func TestServerErrorsExit1(t *testing.T) {
 func TestOldServerRefusesApply(t *testing.T) {
 	srv := fakeKestra(t, fleettest.Generate(4, 1, 0.5, false), kestratest.Options{Version: "0.15.3"})
 	args := serverArgs(t, srv, filepath.Join(t.TempDir(), "state.db"))
-	code, out, _ := execute(t, append([]string{"plan", "-o", "json"}, args...)...)
+	code, out, _ := execute(t, append([]string{"plan", "-o", "json"}, connArgs(t, srv)...)...)
 	if rep := decodeReport(t, out); code != exitPending || len(rep.Warnings) == 0 || !strings.Contains(rep.Warnings[0], "0.15.3") {
 		t.Errorf("plan on 0.15: exit %d warnings %v", code, rep.Warnings)
 	}
@@ -208,8 +218,13 @@ func TestDemoRunsTheWholeJob(t *testing.T) {
 		t.Fatalf("demo: exit %d: %s", code, errs)
 	}
 	for _, want := range []string{"plan --all", "apply --all", "status", "rollback --run", "Done: 7 flows migrated, then 7 restored"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("demo narration (stderr) lacks %q", want)
+		}
+	}
+	for _, want := range []string{"# kestra-migrator plan", "# kestra-migrator apply", "# kestra-migrator status", "# kestra-migrator rollback"} {
 		if !strings.Contains(out, want) {
-			t.Errorf("demo output lacks %q", want)
+			t.Errorf("demo reports (stdout) lack %q", want)
 		}
 	}
 }
@@ -232,13 +247,13 @@ func TestSnapshotsShow(t *testing.T) {
 		}
 	}
 	ref := f.Namespace + "/" + f.ID
-	if code, out, _ := execute(t, append([]string{"snapshots", "show", rep.RunID, ref}, args...)...); code != 0 || out != f.Source {
+	if code, out, _ := execute(t, "snapshots", "show", rep.RunID, ref, "--db", db); code != 0 || out != f.Source {
 		t.Errorf("show original: exit %d, byte-identical %v", code, out == f.Source)
 	}
-	if code, out, _ := execute(t, append([]string{"snapshots", "show", rep.RunID, ref, "--source", "diff"}, args...)...); code != 0 || !strings.Contains(out, "+    taskRunner:") {
+	if code, out, _ := execute(t, "snapshots", "show", rep.RunID, ref, "--source", "diff", "--db", db); code != 0 || !strings.Contains(out, "+    taskRunner:") {
 		t.Errorf("show diff: exit %d:\n%s", code, out)
 	}
-	if code, _, errs := execute(t, append([]string{"snapshots", "show", "no-such-run", ref}, args...)...); code != exitError || !strings.Contains(errs, "not found") {
+	if code, _, errs := execute(t, "snapshots", "show", "no-such-run", ref, "--db", db); code != exitError || !strings.Contains(errs, "not found") {
 		t.Errorf("unknown snapshot: exit %d: %s", code, errs)
 	}
 }

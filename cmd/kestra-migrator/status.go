@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,168 +12,117 @@ import (
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
+// statusOptions are status's flags.
+type statusOptions struct {
+	print *printFlags
+	Runs  int
+}
+
+func (o *statusOptions) AddFlags(cmd *cobra.Command) {
+	o.print.AddFlags(cmd)
+	cmd.Flags().IntVar(&o.Runs, "runs", 5, "how many recent runs to list")
+	addSettingFlags(cmd.Flags(), groupState)
+}
+
+// Validate checks the flags before anything is read.
+func (o *statusOptions) Validate() error {
+	if o.Runs < 0 {
+		return usagef("--runs %d: want 0 or more", o.Runs)
+	}
+	return o.print.Validate()
+}
+
 func newStatusCommand(a *app) *cobra.Command {
-	var o outputOptions
-	var limit int
+	// status lists no flows: no diffs to show
+	o := &statusOptions{print: newPrintFlags(report.KindReport, "table", "diff").noItems()}
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Progress per namespace and the last runs, from the state file (works while a daemon runs)",
-		Args:  cobra.NoArgs,
+		Long: "status shows the state file's view: each namespace as its last run left it (rollbacks\n" +
+			"included: flows restored since count as restored), with the time of that run, and the\n" +
+			"last runs. It does not read the server: plan does. While an apply or a daemon holds the\n" +
+			"state file, status reads the progress it publishes beside it, and says so.",
+		Example: "  kestra-migrator status\n" +
+			"  kestra-migrator status -o json --runs 20",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.validate(); err != nil {
+			if err := o.Validate(); err != nil {
 				return err
 			}
-			progress, runs, note, err := a.readStatus(cmd.Context(), limit)
-			if err != nil {
-				return err
-			}
-			rep := report.StatusReport(progress, runs, time.Now())
-			if note != "" {
-				rep.Warnings = append([]string{note}, rep.Warnings...)
-			}
-			return a.printReport(rep, o)
+			return runStatus(cmd.Context(), a, o)
 		},
 	}
-	o.addFlags(cmd.Flags(), "table")
-	cmd.Flags().IntVar(&limit, "runs", 5, "how many recent runs to list")
+	o.AddFlags(cmd)
 	return cmd
 }
 
-// readStatus reads the progress and the last runs from the state file, or,
+func runStatus(ctx context.Context, a *app, o *statusOptions) error {
+	view, err := a.readState(ctx, o.Runs, true)
+	if err != nil {
+		return err
+	}
+	rep := report.StatusReport(view.progress, view.runs, view.restored, a.now())
+	if view.note != "" {
+		rep.Warnings = append([]string{view.note}, rep.Warnings...)
+	}
+	return o.print.Print(a, rep)
+}
+
+// stateView is what status and runs read from the state file.
+type stateView struct {
+	progress []store.NamespaceProgress
+	runs     []store.Run
+	restored map[string]int // per namespace: flows its last run migrated, restored since
+	note     string         // read from a running process's live file
+}
+
+// readState reads the progress and the last runs from the state file, or,
 // while a run holds it, from what that run publishes beside it.
-func (a *app) readStatus(ctx context.Context, limit int) ([]store.NamespaceProgress, []store.Run, string, error) {
+func (a *app) readState(ctx context.Context, limit int, withProgress bool) (stateView, error) {
 	st, err := a.openStoreReadOnly(ctx, 2*time.Second)
 	if errors.Is(err, store.ErrLocked) {
 		path, _ := a.cfg.dbPath()
-		if live, lerr := store.ReadLive(path); lerr == nil {
-			note := fmt.Sprintf("the state file is held by a running process (pid %d): its progress as of %s",
-				live.PID, live.PublishedAt.Format(time.RFC3339))
-			return live.Progress, live.Runs[:min(limit, len(live.Runs))], note, nil
+		live, lerr := store.ReadLive(path)
+		if lerr != nil {
+			return stateView{}, err
 		}
-		st, err = a.openStoreReadOnly(ctx, 30*time.Second)
+		return stateView{progress: live.Progress, runs: live.Runs[:min(limit, len(live.Runs))],
+			note: fmt.Sprintf("the state file is held by a running process (pid %d): its progress as of %s",
+				live.PID, live.PublishedAt.Format(time.RFC3339))}, nil
 	}
 	if err != nil {
-		return nil, nil, "", err
+		return stateView{}, err
 	}
 	defer st.Close()
-	progress, err := st.AllProgress()
+	var view stateView
+	if view.runs, err = st.Runs(limit); err != nil || !withProgress {
+		return view, err
+	}
+	if view.progress, err = st.AllProgress(); err != nil {
+		return view, err
+	}
+	view.restored, err = restoredSince(st, view.progress)
+	return view, err
+}
+
+// restoredSince counts, per namespace, the flows that the namespace's last
+// run migrated and that a rollback restored since: one pass over the
+// rolled-back snapshots, whatever the number of namespaces.
+func restoredSince(st *store.Store, progress []store.NamespaceProgress) (map[string]int, error) {
+	snaps, err := st.Snapshots(store.SnapshotFilter{State: store.SnapshotRolledBack, SkipSources: true})
 	if err != nil {
-		return nil, nil, "", err
+		return nil, err
 	}
-	runs, err := st.Runs(limit)
-	return progress, runs, "", err
-}
-
-func newRunsCommand(a *app) *cobra.Command {
-	var format string
-	var limit int
-	cmd := &cobra.Command{
-		Use:   "runs",
-		Short: "List the runs recorded in the state file, newest first",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if format != "table" && format != "json" {
-				return usagef("runs: --format %q: want table or json", format)
-			}
-			st, err := a.openStoreReadOnly(cmd.Context(), 30*time.Second)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			runs, err := st.Runs(limit)
-			if err != nil {
-				return err
-			}
-			if format == "json" {
-				return writeJSON(a, report.RunSummaries(runs))
-			}
-			return report.RunsTable(a.stdout, report.RunSummaries(runs))
-		},
+	type key struct{ run, ns string }
+	byRun := map[key]int{}
+	for _, s := range snaps {
+		byRun[key{s.RunID, s.Namespace}]++
 	}
-	cmd.Flags().StringVarP(&format, "format", "o", "table", "table or json")
-	cmd.Flags().IntVar(&limit, "limit", 50, "how many runs")
-	return cmd
-}
-
-func newSnapshotsCommand(a *app) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "snapshots",
-		Short: "List or show the rollback snapshots in the state file",
+	out := map[string]int{}
+	for _, p := range progress {
+		if n := byRun[key{p.RunID, p.Namespace}]; n > 0 {
+			out[p.Namespace] = n
+		}
 	}
-	var f store.SnapshotFilter
-	var format, flow string
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List snapshots (run, flow, revisions, state)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if flow != "" {
-				ns, id, ok := strings.Cut(flow, "/")
-				if !ok {
-					return usagef("--flow %q: want NAMESPACE/ID", flow)
-				}
-				f.Namespace, f.FlowID = ns, id
-			}
-			st, err := a.openStoreReadOnly(cmd.Context(), 30*time.Second)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			f.SkipSources = true
-			snaps, err := st.Snapshots(f)
-			if err != nil {
-				return err
-			}
-			if format == "json" {
-				return writeJSON(a, snaps)
-			}
-			return report.SnapshotsTable(a.stdout, snaps)
-		},
-	}
-	list.Flags().StringVar(&f.RunID, "run", "", "snapshots of one run")
-	list.Flags().StringVar(&f.Namespace, "namespace", "", "a namespace and its children")
-	list.Flags().StringVar(&flow, "flow", "", "one flow, NAMESPACE/ID")
-	list.Flags().StringVar((*string)(&f.State), "state", "", "saved, written, abandoned or rolled-back")
-	list.Flags().StringVarP(&format, "format", "o", "table", "table or json")
-	var which string
-	show := &cobra.Command{
-		Use:   "show RUN NAMESPACE/ID",
-		Short: "Print a snapshot's original source (or --source migrated, or --source diff)",
-		Args:  cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ns, id, ok := strings.Cut(args[1], "/")
-			if !ok {
-				return usagef("%q: want NAMESPACE/ID", args[1])
-			}
-			st, err := a.openStoreReadOnly(cmd.Context(), 30*time.Second)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			snap, err := st.Snapshot(args[0], ns, id)
-			if err != nil {
-				return err
-			}
-			switch which {
-			case "original":
-				_, err = a.stdout.Write(snap.Original)
-			case "migrated":
-				_, err = a.stdout.Write(snap.Migrated)
-			case "diff":
-				_, err = fmt.Fprint(a.stdout, report.UnifiedDiff(ns+"/"+id+".yml", snap.Original, snap.Migrated))
-			default:
-				return usagef("--source %q: want original, migrated or diff", which)
-			}
-			return err
-		},
-	}
-	show.Flags().StringVar(&which, "source", "original", "original, migrated or diff")
-	cmd.AddCommand(list, show)
-	return cmd
-}
-
-func writeJSON(a *app, v any) error {
-	enc := json.NewEncoder(a.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	return out, nil
 }

@@ -16,15 +16,20 @@ var (
 
 func newVersionCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version, commit and Go version",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Short:   "Print the version, commit and Go version (also: --version)",
+		Example: "  kestra-migrator version\n  kestra-migrator --version",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			v, c := buildVersion()
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "kestra-migrator %s (commit %s, %s)\n", v, c, runtime.Version())
+			_, err := fmt.Fprintln(cmd.OutOrStdout(), versionLine())
 			return err
 		},
 	}
+}
+
+func versionLine() string {
+	v, c := buildVersion()
+	return fmt.Sprintf("kestra-migrator %s (commit %s, %s)", v, c, runtime.Version())
 }
 
 // buildVersion falls back on the module and VCS data Go records in the binary.

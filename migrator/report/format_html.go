@@ -53,6 +53,12 @@ type htmlPage struct {
 	Rows      []htmlRow
 	Diffs     []htmlDiff
 	OpenDiffs bool
+	// RunRows are the last runs (status).
+	RunRows []htmlRun
+}
+
+type htmlRun struct {
+	RunID, Command, Status, Started, Finished, Counts string
 }
 
 type htmlCounter struct {
@@ -76,6 +82,7 @@ type htmlDiff struct {
 	ID, Title string
 	Status    Status
 	Changes   int
+	Tasks     string // "1 task", "2 tasks"
 	Lines     []htmlDiffLine
 }
 
@@ -117,6 +124,14 @@ func newHTMLPage(r *Report) htmlPage {
 		}
 	}
 	p.OpenDiffs = len(p.Diffs) <= htmlOpenDiffsMax
+	for _, run := range r.Runs {
+		row := htmlRun{RunID: run.RunID, Command: run.Command, Status: run.Status,
+			Started: run.StartedAt.Format("2006-01-02 15:04:05"), Counts: countsText(run.Summary)}
+		if run.FinishedAt != nil {
+			row.Finished = run.FinishedAt.Format("2006-01-02 15:04:05")
+		}
+		p.RunRows = append(p.RunRows, row)
+	}
 	return p
 }
 
@@ -137,6 +152,9 @@ func newHTMLRow(it Item) htmlRow {
 	if it.Reason != nil {
 		row.Reason = *it.Reason
 	}
+	if it.Forced {
+		row.Reason = strings.TrimSuffix("forced: overwrote a revision changed since the migration; "+row.Reason, "; ")
+	}
 	return row
 }
 
@@ -145,7 +163,8 @@ func newHTMLDiff(row htmlRow, diff string) htmlDiff {
 	if row.File != "" {
 		title = row.File
 	}
-	return htmlDiff{ID: row.DiffID, Title: title, Status: row.Status, Changes: row.Changes, Lines: diffLines(diff)}
+	return htmlDiff{ID: row.DiffID, Title: title, Status: row.Status, Changes: row.Changes,
+		Tasks: plural(row.Changes, "task", "tasks"), Lines: diffLines(diff)}
 }
 
 // diffLines classifies the lines of a unified diff; lines before the first

@@ -43,6 +43,9 @@ func (jsonFormat) Format(w io.Writer, r *Report) error {
 	if len(r.Runs) > 0 {
 		jw.last(",\n  \"runs\": ", r.Runs)
 	}
+	if r.Source != "" {
+		jw.last(",\n  \"source\": ", r.Source)
+	}
 	jw.raw("\n}\n")
 	if jw.err != nil {
 		return jw.err
@@ -84,4 +87,40 @@ func (j *jsonWriter) field(name string, v any) {
 func (j *jsonWriter) last(prefix string, v any) {
 	j.raw(prefix)
 	j.value(v, "  ")
+}
+
+// FormatRuns writes the runs as one versioned JSON document.
+func (jsonFormat) FormatRuns(w io.Writer, l *RunList) error { return writeIndented(w, l) }
+
+// FormatSnapshots writes the snapshots as one versioned JSON document.
+func (jsonFormat) FormatSnapshots(w io.Writer, l *SnapshotList) error { return writeIndented(w, l) }
+
+// FormatDemo writes the demo's reports as one JSON document.
+func (f jsonFormat) FormatDemo(w io.Writer, d *Demo) error {
+	bw := bufio.NewWriter(w)
+	jw := &jsonWriter{w: bw}
+	jw.raw("{\n")
+	jw.field("schemaVersion", d.SchemaVersion)
+	jw.field("command", d.Command)
+	jw.raw(`  "reports": [`)
+	for i, r := range d.Reports {
+		if i > 0 {
+			jw.raw(",")
+		}
+		jw.raw("\n")
+		if jw.err == nil {
+			jw.err = f.Format(bw, r)
+		}
+	}
+	jw.raw("]\n}\n")
+	if jw.err != nil {
+		return jw.err
+	}
+	return bw.Flush()
+}
+
+func writeIndented(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -3,55 +3,65 @@ package report
 import (
 	"fmt"
 	"io"
+	"os"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
-
-	"github.com/kestra-migrator/kestra-migrator/store"
+	"golang.org/x/term"
 )
 
 type tableFormat struct{}
 
 // Format prints a table of namespaces, then one of the flows that need
-// attention (everything but up-to-date).
+// attention (everything but up-to-date), fitted to the terminal's width.
 func (tableFormat) Format(w io.Writer, r *Report) error {
-	header := []any{"namespace", "flows"}
-	for _, s := range Statuses {
+	width := termWidth(w)
+	shown := shownStatuses(r.Summary.Counts)
+	header := []string{"namespace", "flows"}
+	for _, s := range shown {
 		header = append(header, string(s))
 	}
-	t := newTable(w)
-	t.Header(header...)
-	for _, ns := range r.Namespaces {
-		if err := t.Append(countsRow(ns.Namespace, ns.Counts)...); err != nil {
-			return err
-		}
+	if r.Source != "" {
+		header = append(header, "last run")
 	}
-	t.Footer(countsRow(fmt.Sprintf("%d namespaces", r.Summary.Namespaces), r.Summary.Counts)...)
-	if err := t.Render(); err != nil {
+	g := grid{header: header}
+	for _, ns := range r.Namespaces {
+		row := countsRow(ns.Namespace, ns.Counts, shown)
+		if r.Source != "" {
+			row = append(row, lastRun(ns))
+		}
+		g.rows = append(g.rows, row)
+	}
+	g.footer = countsRow(plural(r.Summary.Namespaces, "namespace", "namespaces"), r.Summary.Counts, shown)
+	if r.Source != "" {
+		g.footer = append(g.footer, "")
+	}
+	if err := g.render(w, width); err != nil {
 		return err
 	}
-	ft := newTable(w)
-	ft.Header("flow", "status", "revision", "detail")
-	rows := 0
+	flows := grid{header: []string{"flow", "status", "revision", "detail"}}
 	for _, ns := range r.Namespaces {
 		for _, it := range ns.Items {
-			if it.Status == StatusUpToDate {
-				continue
-			}
-			rows++
-			if err := ft.Append(it.flowName(), string(it.Status), revisions(it), it.detail()); err != nil {
-				return err
+			if it.Status != StatusUpToDate {
+				flows.rows = append(flows.rows, []string{it.flowName(), statusText(it), revisions(it), it.detail()})
 			}
 		}
 	}
-	if rows > 0 {
-		if err := ft.Render(); err != nil {
+	if len(flows.rows) > 0 {
+		if err := flows.render(w, width); err != nil {
 			return err
 		}
 	}
 	if len(r.Runs) > 0 {
-		if err := RunsTable(w, r.Runs); err != nil {
+		if err := runsTable(w, width, r.Runs); err != nil {
+			return err
+		}
+	}
+	if r.Source != "" {
+		if _, err := fmt.Fprintf(w, "counts from the %s (the last run of each namespace); plan reads the server\n", r.Source); err != nil {
 			return err
 		}
 	}
@@ -63,52 +73,212 @@ func (tableFormat) Format(w io.Writer, r *Report) error {
 	return nil
 }
 
-func countsRow(name string, c Counts) []any {
-	row := []any{name, strconv.Itoa(c.Flows)}
+// FormatRuns lists runs, newest first.
+func (tableFormat) FormatRuns(w io.Writer, l *RunList) error {
+	if len(l.Runs) == 0 {
+		_, err := io.WriteString(w, "no runs recorded\n")
+		return err
+	}
+	return runsTable(w, termWidth(w), l.Runs)
+}
+
+// FormatSnapshots lists snapshots.
+func (tableFormat) FormatSnapshots(w io.Writer, l *SnapshotList) error {
+	if len(l.Snapshots) == 0 {
+		_, err := io.WriteString(w, "no snapshots\n")
+		return err
+	}
+	g := grid{header: []string{"run", "flow", "revision", "new revision", "state", "rolled back by"}}
+	for _, s := range l.Snapshots {
+		newRev := ""
+		if s.NewRevision != nil {
+			newRev = strconv.Itoa(*s.NewRevision)
+		}
+		g.rows = append(g.rows, []string{s.RunID, s.Namespace + "/" + s.ID, strconv.Itoa(s.Revision), newRev, s.State, s.RolledBackBy})
+	}
+	return g.render(w, termWidth(w))
+}
+
+// shownStatuses are the statuses with flows: a table of ten mostly empty
+// counters would not fit a terminal.
+func shownStatuses(c Counts) []Status {
+	var out []Status
 	for _, s := range Statuses {
+		if c.Get(s) > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func countsRow(name string, c Counts, shown []Status) []string {
+	row := []string{name, strconv.Itoa(c.Flows)}
+	for _, s := range shown {
 		row = append(row, strconv.Itoa(c.Get(s)))
 	}
 	return row
 }
 
-func newTable(w io.Writer) *tablewriter.Table {
-	return tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithFooterAutoFormat(tw.Off))
+// countsText is "5 migrated, 2 up-to-date": the counters with flows.
+func countsText(c Counts) string {
+	var parts []string
+	for _, s := range shownStatuses(c) {
+		parts = append(parts, fmt.Sprintf("%d %s", c.Get(s), s))
+	}
+	if len(parts) == 0 {
+		return "no flows"
+	}
+	return strings.Join(parts, ", ")
 }
 
-// RunsTable lists runs, newest first.
-func RunsTable(w io.Writer, runs []RunSummary) error {
-	t := newTable(w)
-	t.Header("run", "command", "status", "started", "finished", "flows", "migrated", "problems")
+func statusText(it Item) string {
+	if it.Forced {
+		return string(it.Status) + " (forced)"
+	}
+	return string(it.Status)
+}
+
+func lastRun(ns NamespaceReport) string {
+	if ns.LastScan == nil {
+		return ns.LastRunID
+	}
+	return ns.LastScan.Format("2006-01-02 15:04:05")
+}
+
+func runsTable(w io.Writer, width int, runs []RunSummary) error {
+	g := grid{header: []string{"run", "command", "status", "started", "finished", "flows"}}
 	for _, r := range runs {
 		finished := ""
 		if r.FinishedAt != nil {
 			finished = r.FinishedAt.Format("2006-01-02 15:04:05")
 		}
-		problems := r.Counters["invalid"] + r.Counters["conflict"] + r.Counters["unsupported"] + r.Counters["failed"]
-		flows := 0
-		for _, n := range r.Counters {
-			flows += n
+		status := r.Status
+		if r.Error != "" && r.Error != r.Status {
+			status += ": " + r.Error
 		}
-		if err := t.Append(r.ID, r.Command, r.Status, r.StartedAt.Format("2006-01-02 15:04:05"), finished,
-			strconv.Itoa(flows), strconv.Itoa(r.Counters["migrated"]), strconv.Itoa(problems)); err != nil {
+		g.rows = append(g.rows, []string{r.RunID, r.Command, status, r.StartedAt.Format("2006-01-02 15:04:05"), finished,
+			countsText(r.Summary)})
+	}
+	return g.render(w, width)
+}
+
+// termWidth is the width tables must fit: $COLUMNS, else the terminal's,
+// else 0 (no limit: a pipe or a file).
+func termWidth(w io.Writer) int {
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if n, _, err := term.GetSize(int(f.Fd())); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 0
+}
+
+// grid is a table whose cells are wrapped to fit a width.
+type grid struct {
+	header []string
+	rows   [][]string
+	footer []string
+}
+
+// minColumn is the narrowest a column is made to fit the width.
+const minColumn = 6
+
+// render fits the columns to width (0: no limit), shrinking the widest
+// first, wraps each cell to its column and draws the table.
+func (g grid) render(w io.Writer, width int) error {
+	cols := len(g.header)
+	widths := make([]int, cols)
+	all := append(append([][]string{g.header}, g.rows...), g.footer)
+	for _, row := range all {
+		for i, cell := range row {
+			for _, line := range strings.Split(cell, "\n") {
+				widths[i] = max(widths[i], displayWidth(line))
+			}
+		}
+	}
+	if width > 0 {
+		for total := sum(widths) + 3*cols + 1; total > width; total-- {
+			widest := 0
+			for i := range widths {
+				if widths[i] > widths[widest] {
+					widest = i
+				}
+			}
+			if widths[widest] <= minColumn {
+				break
+			}
+			widths[widest]--
+		}
+	}
+	wrapRow := func(row []string) []string {
+		out := make([]string, len(row))
+		for i, cell := range row {
+			out[i] = wrapText(cell, widths[i])
+		}
+		return out
+	}
+	t := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithFooterAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNone), tablewriter.WithHeaderAutoWrap(tw.WrapNone), tablewriter.WithFooterAutoWrap(tw.WrapNone))
+	t.Header(anys(wrapRow(g.header))...)
+	for _, row := range g.rows {
+		if err := t.Append(anys(wrapRow(row))...); err != nil {
 			return err
 		}
+	}
+	if g.footer != nil {
+		t.Footer(anys(wrapRow(g.footer))...)
 	}
 	return t.Render()
 }
 
-// SnapshotsTable lists snapshots.
-func SnapshotsTable(w io.Writer, snaps []store.Snapshot) error {
-	t := newTable(w)
-	t.Header("run", "flow", "revision", "new revision", "state", "rolled back by")
-	for _, s := range snaps {
-		newRev := ""
-		if s.NewRevision > 0 {
-			newRev = strconv.Itoa(s.NewRevision)
+// wrapText breaks text into lines of at most width columns, at spaces, or
+// inside a word longer than a line.
+func wrapText(s string, width int) string {
+	var lines []string
+	for _, para := range strings.Split(s, "\n") {
+		line := ""
+		for _, word := range strings.Fields(para) {
+			for displayWidth(word) > width {
+				if line != "" {
+					lines = append(lines, line)
+					line = ""
+				}
+				r := []rune(word)
+				lines = append(lines, string(r[:width]))
+				word = string(r[width:])
+			}
+			switch {
+			case line == "":
+				line = word
+			case displayWidth(line)+1+displayWidth(word) <= width:
+				line += " " + word
+			default:
+				lines = append(lines, line)
+				line = word
+			}
 		}
-		if err := t.Append(s.RunID, s.Namespace+"/"+s.FlowID, strconv.Itoa(s.Revision), newRev, string(s.State), s.RolledBackBy); err != nil {
-			return err
-		}
+		lines = append(lines, line)
 	}
-	return t.Render()
+	return strings.Join(lines, "\n")
+}
+
+func displayWidth(s string) int { return utf8.RuneCountInString(s) }
+
+func sum(xs []int) int {
+	n := 0
+	for _, x := range xs {
+		n += x
+	}
+	return n
+}
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }

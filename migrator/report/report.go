@@ -62,7 +62,13 @@ type Report struct {
 	Warnings []string `json:"warnings,omitempty"`
 	// Runs lists the last runs (status only).
 	Runs []RunSummary `json:"runs,omitempty"`
+	// Source says where the counts come from: "state file" (status), as
+	// opposed to the server (plan, apply, rollback).
+	Source string `json:"source,omitempty"`
 }
+
+// TenantNone is the tenant of a server without tenants (Kestra <= 0.22).
+const TenantNone = "none"
 
 // Counts has a counter for every status, always present.
 type Counts struct {
@@ -151,7 +157,11 @@ type Summary struct {
 type NamespaceReport struct {
 	Namespace string `json:"namespace"`
 	Counts
-	Items []Item `json:"items"`
+	// LastScan and LastRunID: when and by which run the state file last
+	// recorded the namespace (status only).
+	LastScan  *time.Time `json:"lastScan,omitempty"`
+	LastRunID string     `json:"lastRunId,omitempty"`
+	Items     []Item     `json:"items"`
 }
 
 // Item is one flow in a report.
@@ -165,7 +175,10 @@ type Item struct {
 	Changes     []Change  `json:"changes"`
 	Warnings    []Warning `json:"warnings"`
 	Reason      *string   `json:"reason"`
-	Diff        string    `json:"diff,omitempty"`
+	// Forced: rollback --force restored this flow over a revision that
+	// changed since it was migrated (an edit was overwritten).
+	Forced bool   `json:"forced,omitempty"`
+	Diff   string `json:"diff,omitempty"`
 }
 
 // Recorder collects items from concurrent workers into a Report. Up-to-date
@@ -183,6 +196,8 @@ type nsRecord struct {
 	counts       Counts
 	items        []Item
 	tasksChanged int
+	lastScan     *time.Time
+	lastRunID    string
 }
 
 // NewRecorder starts a report.
@@ -197,7 +212,22 @@ func NewRecorder(command, runID string, now time.Time) *Recorder {
 func (r *Recorder) SetServer(server, tenant, version string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if tenant == "" {
+		tenant = TenantNone // the tenant-less paths, as docs/cli.md spells it
+	}
 	r.report.Server, r.report.Tenant, r.report.ServerVersion = &server, &tenant, version
+}
+
+// lastScan records when the state file last recorded a namespace (status).
+func (r *Recorder) lastScan(ns string, at time.Time, runID string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rec := r.namespace(ns)
+	if !at.IsZero() {
+		t := at.UTC()
+		rec.lastScan = &t
+	}
+	rec.lastRunID = runID
 }
 
 // Warn adds a run-wide warning.
@@ -270,7 +300,8 @@ func (r *Recorder) Finish(now time.Time) *Report {
 			}
 			return items[i].File < items[j].File
 		})
-		rep.Namespaces = append(rep.Namespaces, NamespaceReport{Namespace: ns, Counts: rec.counts, Items: items})
+		rep.Namespaces = append(rep.Namespaces, NamespaceReport{Namespace: ns, Counts: rec.counts, Items: items,
+			LastScan: rec.lastScan, LastRunID: rec.lastRunID})
 		rep.Summary.addCounts(rec.counts)
 		rep.Summary.TasksChanged += rec.tasksChanged
 	}

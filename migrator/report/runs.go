@@ -1,0 +1,135 @@
+package report
+
+import (
+	"time"
+
+	"github.com/kestra-migrator/kestra-migrator/store"
+)
+
+// ListSchemaVersion is the version of the JSON of `runs` and `snapshots list`.
+const ListSchemaVersion = 1
+
+// RunSummary is one run, in `runs` and in the status report.
+type RunSummary struct {
+	RunID      string     `json:"runId"`
+	Command    string     `json:"command"`
+	Status     string     `json:"status"`
+	Selection  []string   `json:"selection,omitempty"`
+	Server     string     `json:"server,omitempty"`
+	Tenant     string     `json:"tenant,omitempty"`
+	StartedAt  time.Time  `json:"startedAt"`
+	FinishedAt *time.Time `json:"finishedAt"`
+	// Summary has the counters of the reports (upToDate, restored...).
+	Summary Counts `json:"summary"`
+	Error   string `json:"error,omitempty"`
+}
+
+// RunList is what `runs` prints.
+type RunList struct {
+	SchemaVersion int          `json:"schemaVersion"`
+	Command       string       `json:"command"`
+	Runs          []RunSummary `json:"runs"`
+}
+
+// Kind implements Document.
+func (*RunList) Kind() Kind { return KindRuns }
+
+// NewRunList lists runs, newest first as given.
+func NewRunList(runs []store.Run) *RunList {
+	return &RunList{SchemaVersion: ListSchemaVersion, Command: "runs", Runs: RunSummaries(runs)}
+}
+
+// SnapshotSummary is one snapshot in `snapshots list`.
+type SnapshotSummary struct {
+	RunID        string    `json:"runId"`
+	Namespace    string    `json:"namespace"`
+	ID           string    `json:"id"`
+	Revision     int       `json:"revision"`
+	NewRevision  *int      `json:"newRevision"`
+	State        string    `json:"state"`
+	RolledBackBy string    `json:"rolledBackBy,omitempty"`
+	CreatedAt    time.Time `json:"createdAt"`
+	UpdatedAt    time.Time `json:"updatedAt"`
+}
+
+// SnapshotList is what `snapshots list` prints.
+type SnapshotList struct {
+	SchemaVersion int               `json:"schemaVersion"`
+	Command       string            `json:"command"`
+	Snapshots     []SnapshotSummary `json:"snapshots"`
+}
+
+// Kind implements Document.
+func (*SnapshotList) Kind() Kind { return KindSnapshots }
+
+// NewSnapshotList lists snapshots (their sources are not shown).
+func NewSnapshotList(snaps []store.Snapshot) *SnapshotList {
+	l := &SnapshotList{SchemaVersion: ListSchemaVersion, Command: "snapshots list", Snapshots: make([]SnapshotSummary, 0, len(snaps))}
+	for _, s := range snaps {
+		sum := SnapshotSummary{RunID: s.RunID, Namespace: s.Namespace, ID: s.FlowID, Revision: s.Revision,
+			State: string(s.State), RolledBackBy: s.RolledBackBy, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+		if s.NewRevision > 0 {
+			sum.NewRevision = intPtr(s.NewRevision)
+		}
+		l.Snapshots = append(l.Snapshots, sum)
+	}
+	return l
+}
+
+// Demo is the demo's four reports: plan, apply, status, rollback.
+type Demo struct {
+	SchemaVersion int       `json:"schemaVersion"`
+	Command       string    `json:"command"`
+	Reports       []*Report `json:"reports"`
+}
+
+// Kind implements Document.
+func (*Demo) Kind() Kind { return KindDemo }
+
+// StatusReport is the progress per namespace and the last runs, from the
+// state file: the counts of each namespace's latest scan. restored lists,
+// per namespace, the flows that the namespace's last run migrated and a
+// rollback restored since (store snapshots rolled back): they count as
+// restored, no longer as migrated.
+func StatusReport(progress []store.NamespaceProgress, runs []store.Run, restored map[string]int, now time.Time) *Report {
+	rec := NewRecorder("status", "", now)
+	for _, p := range progress {
+		c := CountsFromMap(p.Counts)
+		if n := min(restored[p.Namespace], c.Migrated); n > 0 {
+			c.Migrated -= n
+			c.Restored += n
+		}
+		rec.AddNamespace(p.Namespace, c)
+		rec.lastScan(p.Namespace, p.LastScan, p.RunID)
+		if !p.Complete {
+			rec.Warn("namespace " + p.Namespace + ": its last scan (run " + p.RunID + ") did not complete")
+		}
+	}
+	rep := rec.Finish(now)
+	if len(runs) > 0 {
+		rep.RunID = runs[0].ID
+	}
+	rep.Source = "state file"
+	rep.Runs = RunSummaries(runs)
+	return rep
+}
+
+// RunSummaries converts runs for reports.
+func RunSummaries(runs []store.Run) []RunSummary {
+	out := make([]RunSummary, 0, len(runs))
+	for _, r := range runs {
+		s := RunSummary{RunID: r.ID, Command: r.Command, Status: r.Status, Selection: r.Selection, Server: r.Server,
+			Tenant: r.Tenant, StartedAt: r.StartedAt, Summary: CountsFromMap(r.Counters), Error: r.Error}
+		if r.Server != "" && r.Tenant == "" {
+			s.Tenant = TenantNone
+		}
+		if !r.FinishedAt.IsZero() {
+			t := r.FinishedAt
+			s.FinishedAt = &t
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func intPtr(i int) *int { return &i }
