@@ -384,8 +384,9 @@ func TestServerAnsweringHTMLEverywhere(t *testing.T) {
 		return answer(w, "text/html", htmlPage)
 	})
 	sb := newSandbox(t)
+	sb.env = append(sb.env, "KESTRA_MIGRATOR_DB="+sb.db())
 	for _, cmd := range []string{"plan", "apply"} {
-		res := sb.run(t, bin, cmd, "--all", "--server", url, "--db", sb.db(), "--retries", "1")
+		res := sb.run(t, bin, cmd, "--all", "--server", url, "--retries", "1")
 		if res.code != 1 || !strings.Contains(res.stderr, "HTML, not JSON") || strings.Contains(res.stderr, "panic") {
 			t.Errorf("%s: want exit 1 naming the HTML answer; got %s", cmd, res)
 		}

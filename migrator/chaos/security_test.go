@@ -136,21 +136,24 @@ func TestSecretsNeverLeak(t *testing.T) {
 			srv.SetFaults(kestratest.Faults{Rate503: 0.1, DropRate: 0.05, Seed: 3}) // retries show in the logs
 			sb := newSandbox(t)
 			sb.env = tc.env(srv)
-			server := tc.serverURL(srv)
+			serverURL := tc.serverURL(srv)
 			l := &leakCheck{t: t, forms: tc.forms}
-			common := append([]string{"--server", server, "--db", sb.db(), "--retries", "8", "--log-level", "debug"}, tc.authFlags...)
+			// the state file and the log level through the environment, as a
+			// deployment sets them; server flags only on the commands that read the server
+			sb.env = append(sb.env, "KESTRA_MIGRATOR_DB="+sb.db(), "KESTRA_MIGRATOR_LOG_LEVEL=debug")
+			server := append([]string{"--server", serverURL, "--retries", "8"}, tc.authFlags...)
 			steps := [][]string{
-				{"plan", "-o", "json", "--diff"},
-				{"apply", "--all", "-o", "json", "--diff", "--log-format", "json"},
+				append([]string{"plan", "-o", "json", "--diff"}, server...),
+				append([]string{"apply", "--all", "-o", "json", "--diff", "--log-format", "json"}, server...),
 				{"status", "-o", "json"},
 				{"runs", "-o", "json"},
 				{"snapshots", "list"},
-				{"plan", "-o", "markdown", "--output", filepath.Join(sb.work, "plan.md")},
-				{"plan", "-o", "html", "--output", filepath.Join(sb.work, "plan.html")},
-				{"rollback", "--all", "-o", "json", "--diff"},
+				append([]string{"plan", "-o", "markdown", "--output", filepath.Join(sb.work, "plan.md")}, server...),
+				append([]string{"plan", "-o", "html", "--output", filepath.Join(sb.work, "plan.html")}, server...),
+				append([]string{"rollback", "--all", "-o", "json", "--diff"}, server...),
 			}
 			for _, step := range steps {
-				r := sb.run(t, bin, append(step, common...)...)
+				r := sb.run(t, bin, step...)
 				if r.code != 0 && r.code != 3 && r.code != 4 {
 					t.Fatalf("%s: %s", strings.Join(step, " "), r)
 				}
@@ -162,14 +165,14 @@ func TestSecretsNeverLeak(t *testing.T) {
 
 			// refused credentials, then an unreachable server
 			wrong := *sb
-			wrong.env = tc.wrongEnv
+			wrong.env = append(tc.wrongEnv, "KESTRA_MIGRATOR_DB="+sb.db())
 			wrongURL := srv.URL()
-			if strings.Contains(server, "@") {
-				u, _ := url.Parse(server)
+			if strings.Contains(serverURL, "@") {
+				u, _ := url.Parse(serverURL)
 				u.User = url.UserPassword(chaosUser, tc.wrongValue)
 				wrongURL = u.String()
 			}
-			refused := wrong.run(t, bin, append([]string{"plan", "--server", wrongURL, "--db", sb.db(), "--log-level", "debug"}, tc.authFlags...)...)
+			refused := wrong.run(t, bin, append([]string{"plan", "--server", wrongURL, "--log-level", "debug"}, tc.authFlags...)...)
 			if refused.code != 1 || !strings.Contains(refused.stderr, "401") {
 				t.Errorf("wrong credentials: want exit 1 naming the 401: %s", refused)
 			}
@@ -178,8 +181,8 @@ func TestSecretsNeverLeak(t *testing.T) {
 			}
 			l.add("plan with refused credentials", refused)
 			closed := closedPort(t)
-			down := strings.Replace(server, srv.URL()[len("http://"):], closed, 1)
-			unreachable := sb.run(t, bin, append([]string{"plan", "--server", down, "--db", sb.db(), "--retries", "1", "--log-level", "debug"}, tc.authFlags...)...)
+			down := strings.Replace(serverURL, srv.URL()[len("http://"):], closed, 1)
+			unreachable := sb.run(t, bin, append([]string{"plan", "--server", down, "--retries", "1", "--log-level", "debug"}, tc.authFlags...)...)
 			if unreachable.code != 1 {
 				t.Errorf("unreachable server: want exit 1: %s", unreachable)
 			}
