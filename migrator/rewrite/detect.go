@@ -1,0 +1,327 @@
+package rewrite
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Detections: rules that change nothing and report what Kestra 2.0 refuses
+// (blocking) or runs differently (advisory), each warning with a stable code,
+// a severity and the guide's URL. The codes and URLs are those of Kestra's
+// official 1.3 -> 2.0 tool, so that reports line up with its documentation:
+// kestra-io/kestra2-flow-migration internal/migrate/migrate.go (Code*
+// constants, Doc* constants; commit 7ef6c94f61d88e7275bfc7a2181e3e4b8b956328).
+// A detection runs whatever the target (its Since is empty): it says what 2.0
+// will refuse, which matters most while the flow still lives on 1.3.
+
+// Detection codes. The official ones keep the official spelling; the codes
+// marked "ours" have no counterpart in the official tool.
+const (
+	CodeRemovedType         = "removed-type"
+	CodeForEachLoop         = "foreach-loop"
+	CodePluginDefaults      = "plugin-defaults-removed"
+	CodeMissingTriggerInput = "missing-trigger-input"
+	CodeSDKAuthRequired     = "sdk-auth-required"
+	CodeSDKAuthAdvisory     = "sdk-auth-advisory"
+	CodePebbleVersionArg    = "pebble-version-arg"
+	CodeIonRead             = "ion-read"
+	CodeWorkerGroup         = "worker-group"
+	CodeTriggerConditions   = "trigger-conditions"
+	CodeStateToKV           = "state-to-kv"
+	// CodeReservedFlowID is ours: the official tool renames such a flow
+	// (renameReservedFlowIDs), which on a server would create a new flow.
+	CodeReservedFlowID = "reserved-flow-id"
+)
+
+// Guide pages (official migrate.go: DocMigrationGuide and the doc* constants).
+const (
+	GuideURL                  = "https://kestra.io/docs/migration-guide/v2.0.0"
+	guideForEachLoop          = GuideURL + "/foreach-loop"
+	guideTriggerConditions    = GuideURL + "/trigger-conditions-redesign"
+	guideSDKAuth              = GuideURL + "/sdk-authentication"
+	guidePluginDefaults       = GuideURL + "/plugin-defaults-removed"
+	guideIonBinaryFormat      = GuideURL + "/ion-binary-format"
+	guideWorkerGroupMigration = "https://kestra.io/docs/enterprise/scalability/worker-group#migrating-from-earlier-versions"
+)
+
+// detectRule is a Rule that only reports. Each detection family is one
+// detectRule with its own name and codes; every warning names both.
+type detectRule struct {
+	name     string
+	keys     []string
+	url      string
+	mentions func(src []byte) bool
+	detect   func(d *Document, r *detections)
+}
+
+// Info implements Rule. Since is empty: detections run for every target.
+func (r *detectRule) Info() RuleInfo { return RuleInfo{Name: r.name, Keys: r.keys, URL: r.url} }
+
+// Mentions implements Rule.
+func (r *detectRule) Mentions(src []byte) bool { return r.mentions(src) }
+
+// Plan implements Rule: one outcome per finding, with no edit.
+func (r *detectRule) Plan(d *Document) []Outcome {
+	if d.Root == nil {
+		return nil
+	}
+	var found detections
+	r.detect(d, &found)
+	return found.out
+}
+
+// detections collects the findings of one rule on one document.
+type detections struct{ out []Outcome }
+
+// add records a finding on the mapping at path (a task, a trigger, the root).
+func (f *detections) add(m *yaml.Node, path, code string, sev Severity, url, format string, args ...any) {
+	o := Outcome{Change: Change{Path: path, TaskID: scalarOf(lookup(m, "id")), Type: scalarOf(lookup(m, "type"))}}
+	o.Warnings = []Warning{{Code: code, Severity: sev, Path: path, URL: url, Message: fmt.Sprintf(format, args...)}}
+	f.out = append(f.out, o)
+}
+
+// walkMappings visits every mapping of the tree with its path ("tasks[0]",
+// "triggers[1].conditions[0]", "" for the root), as the official walkMappings
+// does: tasks at any depth, triggers, conditions, defaults entries, even data
+// maps. An alias is not followed (its anchor is visited where it is written).
+func walkMappings(n *yaml.Node, path string, visit func(m *yaml.Node, path string)) {
+	if n == nil {
+		return
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		visit(n, path)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			walkMappings(n.Content[i+1], childPath(path, n.Content[i].Value), visit)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			walkMappings(c, path+"["+strconv.Itoa(i)+"]", visit)
+		}
+	}
+}
+
+// walkValues visits every scalar value (never a mapping key) with its path.
+func walkValues(n *yaml.Node, path string, visit func(s *yaml.Node, path string)) {
+	if n == nil {
+		return
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		visit(n, path)
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			walkValues(n.Content[i+1], childPath(path, n.Content[i].Value), visit)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			walkValues(c, path+"["+strconv.Itoa(i)+"]", visit)
+		}
+	}
+}
+
+func childPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// lookup returns the value of key in mapping m, following YAML merge keys
+// (`<<: *base`, `<<: [*a, *b]`) as Kestra's parser does: the mapping's own
+// key wins, then the merged mappings in order. Aliases are resolved.
+func lookup(m *yaml.Node, key string) *yaml.Node {
+	return lookupDepth(m, key, 0)
+}
+
+func lookupDepth(m *yaml.Node, key string, depth int) *yaml.Node {
+	m = deref(m)
+	if m == nil || m.Kind != yaml.MappingNode || depth > 16 {
+		return nil
+	}
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := m.Content[i]
+		if k.Kind != yaml.ScalarNode {
+			continue
+		}
+		if k.Value == key && k.Tag != "!!merge" {
+			return deref(m.Content[i+1])
+		}
+		if k.Value == "<<" && (k.Tag == "!!merge" || k.Tag == "") {
+			merges = append(merges, deref(m.Content[i+1]))
+		}
+	}
+	for _, mv := range merges {
+		if mv == nil {
+			continue
+		}
+		if mv.Kind == yaml.SequenceNode {
+			for _, c := range mv.Content {
+				if v := lookupDepth(c, key, depth+1); v != nil {
+					return v
+				}
+			}
+			continue
+		}
+		if v := lookupDepth(mv, key, depth+1); v != nil {
+			return v
+		}
+	}
+	return nil
+}
+
+// deref resolves an alias to the node it names.
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 16; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+// scalarOf is the value of a scalar node (aliases resolved), "" otherwise.
+func scalarOf(n *yaml.Node) string {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
+}
+
+// isFalse reports whether a scalar reads as the boolean false for Kestra:
+// its parser loads YAML 1.1 (SnakeYAML: false/no/off in three casings, plain
+// only), and Jackson then also coerces the strings "false", "False" and
+// "FALSE" to false.
+func isFalse(n *yaml.Node) bool { return boolIs(n, false) }
+
+// isTrue is isFalse's counterpart for true/yes/on.
+func isTrue(n *yaml.Node) bool { return boolIs(n, true) }
+
+func boolIs(n *yaml.Node, want bool) bool {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return false
+	}
+	words := [...]string{"false", "False", "FALSE"}
+	yaml11 := [...]string{"no", "No", "NO", "off", "Off", "OFF"}
+	if want {
+		words = [...]string{"true", "True", "TRUE"}
+		yaml11 = [...]string{"yes", "Yes", "YES", "on", "On", "ON"}
+	}
+	for _, w := range words {
+		if n.Value == w {
+			return true
+		}
+	}
+	if n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return false
+	}
+	for _, w := range yaml11 {
+		if n.Value == w {
+			return true
+		}
+	}
+	return false
+}
+
+// orUnknown names a task or trigger without an id as the official tool does.
+func orUnknown(id string) string {
+	if id == "" {
+		return "(unknown)"
+	}
+	return id
+}
+
+// ---- byte scans (Mentions): false must mean "surely nothing" ----
+
+// mayEscape reports whether src could spell a word in a way a plain byte
+// search misses: a double-quoted escape that encodes any character (\x, \u,
+// \U) or an escaped line break, which joins two lines without a space.
+// Other ways of writing a scalar (plain or single-quoted folding) insert a
+// space, so they cannot hide a type name or a key.
+func mayEscape(src []byte) bool {
+	for from := 0; ; {
+		i := bytes.IndexByte(src[from:], '\\')
+		if i < 0 || from+i+1 >= len(src) {
+			return false
+		}
+		i += from
+		switch src[i+1] {
+		case 'x', 'u', 'U', '\n', '\r':
+			return true
+		case '\\':
+			from = i + 2
+			continue
+		}
+		from = i + 1
+	}
+}
+
+// containsAny reports whether src may hold one of words (or hides them).
+func containsAny(src []byte, words ...string) bool {
+	for _, w := range words {
+		if bytes.Contains(src, []byte(w)) {
+			return true
+		}
+	}
+	return mayEscape(src)
+}
+
+// typeSet matches Kestra type names exactly or by prefix (a name ending in '.').
+type typeSet struct {
+	exact    map[string]bool
+	prefixes []string
+}
+
+func newTypeSet(names ...string) typeSet {
+	s := typeSet{exact: map[string]bool{}}
+	for _, n := range names {
+		if n[len(n)-1] == '.' {
+			s.prefixes = append(s.prefixes, n)
+		} else {
+			s.exact[n] = true
+		}
+	}
+	return s
+}
+
+func (s typeSet) has(t string) bool {
+	if s.exact[t] {
+		return true
+	}
+	for _, p := range s.prefixes {
+		if len(t) > len(p) && t[:len(p)] == p {
+			return true
+		}
+	}
+	return false
+}
+
+// mentionsType scans src for every dotted name starting with "io.kestra."
+// and reports whether one is in the set (or the source hides a name behind
+// an escape). One pass, no parse.
+func (s typeSet) mentionedIn(src []byte) bool {
+	stem := []byte("io.kestra.")
+	for from := 0; ; {
+		i := bytes.Index(src[from:], stem)
+		if i < 0 {
+			return mayEscape(src)
+		}
+		start := from + i
+		end := start + len(stem)
+		for end < len(src) && isNameByte(src[end]) {
+			end++
+		}
+		if s.has(string(src[start:end])) {
+			return true
+		}
+		from = start + len(stem)
+	}
+}
+
+func isNameByte(c byte) bool {
+	return c == '.' || c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
