@@ -104,6 +104,25 @@ func walkMappings(n *yaml.Node, path string, visit func(m *yaml.Node, path strin
 	}
 }
 
+// walkPlugins is walkMappings over the parts of a flow that Kestra reads as
+// plugins (tasks, triggers, conditions, defaults entries...): it skips the
+// root `variables`, free data that may hold an anchored mapping with a
+// `type` which only counts where it is merged into a task.
+func walkPlugins(d *Document, visit func(m *yaml.Node, path string)) {
+	root := deref(d.Root)
+	if root == nil || root.Kind != yaml.MappingNode {
+		walkMappings(d.Root, "", visit)
+		return
+	}
+	visit(root, "")
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if k := root.Content[i]; k.Kind == yaml.ScalarNode && k.Value == "variables" {
+			continue
+		}
+		walkMappings(root.Content[i+1], childPath("", root.Content[i].Value), visit)
+	}
+}
+
 // walkValues visits every scalar value (never a mapping key) with its path.
 func walkValues(n *yaml.Node, path string, visit func(s *yaml.Node, path string)) {
 	if n == nil {
@@ -324,4 +343,40 @@ func (s typeSet) mentionedIn(src []byte) bool {
 
 func isNameByte(c byte) bool {
 	return c == '.' || c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// mentionsCall reports whether src may hold a call `name(` whose text after
+// the parenthesis satisfies rest (or hides one behind an escape). Between
+// the name and '(' it skips what YAML may turn into Pebble white space:
+// blanks, line breaks (folding), and any backslash escape.
+func mentionsCall(src []byte, name string, rest func(after []byte) bool) bool {
+	if mayEscape(src) {
+		return true
+	}
+	for from := 0; ; {
+		i := bytes.Index(src[from:], []byte(name))
+		if i < 0 {
+			return false
+		}
+		j := skipBlank(src, from+i+len(name))
+		if j < len(src) && src[j] == '(' && rest(src[j+1:]) {
+			return true
+		}
+		from += i + len(name)
+	}
+}
+
+// skipBlank moves past blanks, line breaks and backslash escapes.
+func skipBlank(src []byte, j int) int {
+	for j < len(src) {
+		switch src[j] {
+		case ' ', '\t', '\r', '\n':
+			j++
+		case '\\':
+			j += 2
+		default:
+			return j
+		}
+	}
+	return j
 }

@@ -252,7 +252,7 @@ func NewWorkerGroupRule() Rule {
 	return &detectRule{name: DetectWorkerGroupName, keys: []string{"workerGroup"}, url: guideWorkerGroupMigration,
 		mentions: func(src []byte) bool { return containsAny(src, "workerGroup") },
 		detect: func(d *Document, f *detections) {
-			walkMappings(d.Root, "", func(m *yaml.Node, path string) {
+			walkPlugins(d, func(m *yaml.Node, path string) {
 				wg := lookup(m, "workerGroup")
 				if wg == nil {
 					return

@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 
@@ -28,7 +29,8 @@ var pebbleVersionArg = regexp.MustCompile(`\b(?:read|fileURI)\s*\([^)]*\bversion
 func NewPebbleVersionArgRule() Rule {
 	return &detectRule{name: DetectPebbleVersionArgName, url: GuideURL,
 		mentions: func(src []byte) bool {
-			return containsAny(src, "version") && containsAny(src, "read", "fileURI")
+			hasVersion := func(after []byte) bool { return bytes.Contains(after, []byte("version")) }
+			return mentionsCall(src, "read", hasVersion) || mentionsCall(src, "fileURI", hasVersion)
 		},
 		detect: func(d *Document, f *detections) {
 			walkValues(d.Root, "", func(s *yaml.Node, path string) {
@@ -53,10 +55,14 @@ var ionRead = regexp.MustCompile(`(fromIon\s*\(\s*)?\bread\s*\(\s*outputs\s*(?:\
 // working. Official detectIonRead and writesIon (ion_read.go).
 func NewIonReadRule() Rule {
 	return &detectRule{name: DetectIonReadName, url: guideIonBinaryFormat,
-		mentions: func(src []byte) bool { return containsAny(src, "read") && containsAny(src, "outputs") },
+		mentions: func(src []byte) bool {
+			return mentionsCall(src, "read", func(after []byte) bool {
+				return bytes.HasPrefix(after[skipBlank(after, 0):], []byte("outputs"))
+			})
+		},
 		detect: func(d *Document, f *detections) {
 			producers := map[string]string{}
-			walkMappings(d.Root, "", func(m *yaml.Node, _ string) {
+			walkPlugins(d, func(m *yaml.Node, _ string) {
 				id, typ := scalarOf(lookup(m, "id")), scalarOf(lookup(m, "type"))
 				if id != "" && writesIon(m, typ) {
 					producers[id] = typ

@@ -98,7 +98,7 @@ func NewRemovedTypesRule() Rule {
 	types := removedTypeTypes()
 	return &detectRule{name: DetectRemovedTypesName, url: GuideURL, mentions: types.mentionedIn,
 		detect: func(d *Document, f *detections) {
-			walkMappings(d.Root, "", func(m *yaml.Node, path string) {
+			walkPlugins(d, func(m *yaml.Node, path string) {
 				t := scalarOf(lookup(m, "type"))
 				id := orUnknown(scalarOf(lookup(m, "id")))
 				if rt, ok := removedTypes[t]; ok {
@@ -126,7 +126,7 @@ var stateStoreTypes = newTypeSet(
 func NewStateStoreRule() Rule {
 	return &detectRule{name: DetectStateStoreName, url: GuideURL, mentions: stateStoreTypes.mentionedIn,
 		detect: func(d *Document, f *detections) {
-			walkMappings(d.Root, "", func(m *yaml.Node, path string) {
+			walkPlugins(d, func(m *yaml.Node, path string) {
 				t := scalarOf(lookup(m, "type"))
 				if !stateStoreTypes.has(t) {
 					return
@@ -151,7 +151,12 @@ var (
 		"io.kestra.plugin.git.SyncFlow", "io.kestra.plugin.git.TenantSync", "io.kestra.plugin.git.NamespaceSync",
 		"io.kestra.plugin.ee.git.SyncApps", "io.kestra.plugin.ee.git.SyncBlueprints", "io.kestra.plugin.ee.git.SyncUnitTests",
 		"io.kestra.plugin.ee.git.SyncDashboards", "io.kestra.plugin.ee.git.PushApps", "io.kestra.plugin.ee.git.PushBlueprints",
-		"io.kestra.plugin.ee.git.PushUnitTests", "io.kestra.plugin.ee.git.PushDashboards", "io.kestra.plugin.ee.git.Clone",
+		"io.kestra.plugin.ee.git.PushUnitTests", "io.kestra.plugin.ee.git.PushDashboards",
+		// Not io.kestra.plugin.ee.git.Clone, which the official list has: it
+		// is deleted in plugin-ee-git 2.2.1 and issue 13's 2.0-only rule
+		// rewrites it to io.kestra.plugin.git.Clone (optional auth), as the
+		// official ee_clone rule does before its detectors run; reporting
+		// the task as needing auth would send users to the wrong fix.
 	)
 	sdkAuthAdvisory = newTypeSet(
 		"io.kestra.plugin.git.SyncFlows", "io.kestra.plugin.git.Sync", "io.kestra.plugin.git.PushFlows",
@@ -185,7 +190,7 @@ func NewSDKAuthRule() Rule {
 	types := sdkAuthTypes()
 	return &detectRule{name: DetectSDKAuthName, url: guideSDKAuth, mentions: types.mentionedIn,
 		detect: func(d *Document, f *detections) {
-			walkMappings(d.Root, "", func(m *yaml.Node, path string) {
+			walkPlugins(d, func(m *yaml.Node, path string) {
 				t := scalarOf(lookup(m, "type"))
 				if t == "" || !types.has(t) || lookup(m, "auth") != nil {
 					return
