@@ -293,35 +293,46 @@ func containsAny(src []byte, words ...string) bool {
 type typeSet struct {
 	exact    map[string]bool
 	prefixes []string
+	lens     [4]uint64 // bit n: some exact name is n bytes long (n < 256)
 }
 
 func newTypeSet(names ...string) typeSet {
 	s := typeSet{exact: map[string]bool{}}
 	for _, n := range names {
-		if n[len(n)-1] == '.' {
-			s.prefixes = append(s.prefixes, n)
-		} else {
-			s.exact[n] = true
-		}
+		s.add(n)
 	}
 	return s
 }
 
-func (s typeSet) has(t string) bool {
-	if s.exact[t] {
+func (s *typeSet) add(n string) {
+	if n[len(n)-1] == '.' {
+		s.prefixes = append(s.prefixes, n)
+		return
+	}
+	s.exact[n] = true
+	if len(n) < 256 {
+		s.lens[len(n)/64] |= 1 << (len(n) % 64)
+	}
+}
+
+func (s typeSet) has(t string) bool { return s.hasBytes([]byte(t)) }
+
+// hasBytes is has on bytes, without allocating (the fast path calls it).
+func (s typeSet) hasBytes(t []byte) bool {
+	if n := len(t); (n >= 256 || s.lens[n/64]&(1<<(n%64)) != 0) && s.exact[string(t)] {
 		return true
 	}
 	for _, p := range s.prefixes {
-		if len(t) > len(p) && t[:len(p)] == p {
+		if len(t) > len(p) && string(t[:len(p)]) == p {
 			return true
 		}
 	}
 	return false
 }
 
-// mentionsType scans src for every dotted name starting with "io.kestra."
+// mentionedIn scans src for every dotted name starting with "io.kestra."
 // and reports whether one is in the set (or the source hides a name behind
-// an escape). One pass, no parse.
+// an escape). One pass, no parse, no allocation.
 func (s typeSet) mentionedIn(src []byte) bool {
 	stem := []byte("io.kestra.")
 	for from := 0; ; {
@@ -331,15 +342,22 @@ func (s typeSet) mentionedIn(src []byte) bool {
 		}
 		start := from + i
 		end := start + len(stem)
-		for end < len(src) && isNameByte(src[end]) {
+		for end < len(src) && nameByte[src[end]] {
 			end++
 		}
-		if s.has(string(src[start:end])) {
+		if s.hasBytes(src[start:end]) {
 			return true
 		}
-		from = start + len(stem)
+		from = end
 	}
 }
+
+var nameByte = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = isNameByte(byte(c))
+	}
+	return t
+}()
 
 func isNameByte(c byte) bool {
 	return c == '.' || c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'

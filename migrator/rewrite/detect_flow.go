@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -30,7 +31,7 @@ const (
 func NewPluginDefaultsRule() Rule {
 	keys := []string{"pluginDefaults", "taskDefaults"}
 	return &detectRule{name: DetectPluginDefaultsName, keys: keys, url: guidePluginDefaults,
-		mentions: func(src []byte) bool { return containsAny(src, keys...) },
+		mentions: func(src []byte) bool { return containsAny(src, "Defaults") },
 		detect: func(d *Document, f *detections) {
 			for _, k := range keys {
 				if lookup(d.Root, k) == nil {
@@ -65,7 +66,7 @@ func NewTriggerConditionsRule() Rule {
 		keys[i] = k.key
 	}
 	return &detectRule{name: DetectTriggerConditionsName, keys: keys, url: guideTriggerConditions,
-		mentions: func(src []byte) bool { return containsAny(src, "conditions", "Conditions", "timeWindow") },
+		mentions: func(src []byte) bool { return containsAny(src, "onditions", "timeWindow") },
 		detect: func(d *Document, f *detections) {
 			eachTrigger(d, func(t *yaml.Node, path string) {
 				id := orUnknown(scalarOf(lookup(t, "id")))
@@ -286,10 +287,16 @@ func workerGroupHint(wg *yaml.Node) string {
 // reservedFlowIDs are the ids 2.0 refuses for a flow (official
 // renameReservedFlowIDs, reservedFlowIDs; flows-changes.md "Reserved flow
 // IDs disallowed"): they clash with API paths.
-var reservedFlowIDs = map[string]bool{
-	"pause": true, "resume": true, "force-run": true, "change-status": true, "kill": true,
-	"executions": true, "search": true, "source": true, "disable": true, "enable": true,
-}
+var reservedFlowIDList = []string{"pause", "resume", "force-run", "change-status", "kill",
+	"executions", "search", "source", "disable", "enable"}
+
+var reservedFlowIDs = func() map[string]bool {
+	m := map[string]bool{}
+	for _, id := range reservedFlowIDList {
+		m[id] = true
+	}
+	return m
+}()
 
 // NewReservedFlowIDRule reports a flow whose id 2.0 refuses (code
 // reserved-flow-id, ours, blocking). The official tool appends "-flow" to
@@ -298,10 +305,7 @@ var reservedFlowIDs = map[string]bool{
 // flows keep the old id), so the engine never renames: the user does.
 func NewReservedFlowIDRule() Rule {
 	return &detectRule{name: DetectReservedFlowIDName, url: GuideURL,
-		mentions: func(src []byte) bool {
-			_, id, ok := FlowIdentity(src)
-			return !ok || reservedFlowIDs[id]
-		},
+		mentions: rootIDMayBeReserved,
 		detect: func(d *Document, f *detections) {
 			id := scalarOf(lookup(d.Root, "id"))
 			if !reservedFlowIDs[id] {
@@ -312,4 +316,79 @@ func NewReservedFlowIDRule() Rule {
 					"a flow with another id is a new flow on the server, while executions, trigger states and other flows' "+
 					"references keep '%s'; create the flow under a new id by hand, move its references, then delete this one", id, id)
 		}}
+}
+
+// rootIDMayBeReserved is the reserved-id rule's byte scan: it reads the
+// `id:` lines at column 0 (plain, quoted or with a comment) and answers
+// true when one is reserved, or when it cannot be sure: no such line (an
+// indented or flow-style root), a value it cannot read on its own line
+// (anchor, alias, tag, block, escape, empty), an explicit `? ` key or a
+// value on the `---` line. No allocation.
+func rootIDMayBeReserved(src []byte) bool {
+	found := false
+	for len(src) > 0 {
+		line := src
+		if i := bytes.IndexByte(src, '\n'); i >= 0 {
+			line, src = src[:i], src[i+1:]
+		} else {
+			src = nil
+		}
+		line = bytes.TrimSuffix(line, []byte{'\r'})
+		if len(line) == 0 {
+			continue
+		}
+		switch line[0] {
+		case '?', '{', '[':
+			return true
+		case '-':
+			if bytes.HasPrefix(line, []byte("---")) && len(bytes.TrimSpace(line[3:])) > 0 && bytes.TrimSpace(line[3:])[0] != '#' {
+				return true
+			}
+			continue
+		case 'i', '"', '\'':
+		default:
+			continue
+		}
+		v, ok := rootKeyValue(line, "id")
+		if !ok {
+			continue
+		}
+		found = true
+		if i := bytes.Index(v, []byte(" #")); i >= 0 {
+			v = v[:i]
+		}
+		v = bytes.TrimSpace(v)
+		if len(v) == 0 || bytes.ContainsAny(v[:1], "&*!|>%@`") || bytes.IndexByte(v, '\\') >= 0 {
+			return true
+		}
+		if q := v[0]; q == '"' || q == '\'' {
+			if len(v) < 2 || v[len(v)-1] != q {
+				return true
+			}
+			v = v[1 : len(v)-1]
+		}
+		if reservedFlowIDs[string(v)] {
+			return true
+		}
+	}
+	return !found
+}
+
+// rootKeyValue matches `key:` (plain or quoted, spaces before ':') at the
+// start of line and returns what follows the ':'.
+func rootKeyValue(line []byte, key string) ([]byte, bool) {
+	rest := line
+	switch {
+	case len(rest) >= len(key) && string(rest[:len(key)]) == key:
+		rest = rest[len(key):]
+	case len(rest) >= len(key)+2 && (rest[0] == '"' || rest[0] == '\'') && string(rest[1:1+len(key)]) == key && rest[1+len(key)] == rest[0]:
+		rest = rest[len(key)+2:]
+	default:
+		return nil, false
+	}
+	rest = bytes.TrimLeft(rest, " \t")
+	if len(rest) == 0 || rest[0] != ':' || len(rest) > 1 && rest[1] != ' ' && rest[1] != '\t' {
+		return nil, false
+	}
+	return rest[1:], true
 }

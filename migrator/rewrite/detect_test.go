@@ -203,6 +203,15 @@ func TestDetectMentionsCases(t *testing.T) {
 		{DetectReservedFlowIDName, "id: 'enable'\nnamespace: n\n", true},
 		{DetectReservedFlowIDName, "{id: pause, namespace: n}", true}, // the line scan cannot tell: parse
 		{DetectReservedFlowIDName, "id: killer\nnamespace: n\n", false},
+		{DetectReservedFlowIDName, "id: pause # comment\nnamespace: n\n", true},
+		{DetectReservedFlowIDName, "\"id\" : \"source\"\r\nnamespace: n\r\n", true},
+		{DetectReservedFlowIDName, "id: &a search\nnamespace: n\n", true},      // an anchor: parse
+		{DetectReservedFlowIDName, "id: \"s\\x65arch\"\nnamespace: n\n", true}, // an escape: parse
+		{DetectReservedFlowIDName, "  id: pause\n  namespace: n\n", true},      // an indented root: parse
+		{DetectReservedFlowIDName, "--- {id: pause}\n", true},
+		{DetectReservedFlowIDName, "id:\n  pause\nnamespace: n\n", true},
+		{DetectReservedFlowIDName, "identity: pause\nid: ok\nnamespace: n\n", false},
+		{DetectReservedFlowIDName, "id: ok\ntasks:\n  - id: pause\n", false},
 		{DetectPebbleVersionArgName, "m: \"{{ read('a', version=1) }}\"", true},
 		{DetectPebbleVersionArgName, "m: \"{{ read('a') }}\"", false},
 		{DetectIonReadName, "m: \"{{ read(outputs.a.uri) }}\"", true},
@@ -303,5 +312,37 @@ func TestDetectionCodesOfEachRule(t *testing.T) {
 	sort.Strings(missing)
 	if len(missing) > 0 {
 		t.Errorf("codes no golden case exercises: %v", missing)
+	}
+}
+
+// BenchmarkDetectMentions measures each rule's byte scan over flows that no
+// rule touches (migrated seed flows): what the fast path pays per rule.
+func BenchmarkDetectMentions(b *testing.B) {
+	var flows [][]byte
+	rw := MustRewriter(Options{})
+	for _, f := range seedFlows(b) {
+		if res, err := rw.Rewrite(f); err == nil && res.Status == StatusPending && !rw.mentions(res.Source) {
+			flows = append(flows, res.Source)
+		}
+	}
+	if len(flows) == 0 {
+		b.Skip("no clean flows")
+	}
+	size := 0
+	for _, f := range flows {
+		size += len(f)
+	}
+	for _, r := range rw.Rules() {
+		b.Run(r.Info().Name, func(b *testing.B) {
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				for _, f := range flows {
+					if r.Mentions(f) {
+						b.Fatal("a clean flow is mentioned")
+					}
+				}
+			}
+		})
 	}
 }

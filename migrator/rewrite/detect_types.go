@@ -177,9 +177,11 @@ func sdkAuthTypes() typeSet {
 	s := newTypeSet("io.kestra.plugin.git.SyncNamespaceFiles")
 	for _, set := range []typeSet{sdkAuthRequired, sdkAuthAdvisory} {
 		for t := range set.exact {
-			s.exact[t] = true
+			s.add(t)
 		}
-		s.prefixes = append(s.prefixes, set.prefixes...)
+		for _, p := range set.prefixes {
+			s.add(p)
+		}
 	}
 	return s
 }
