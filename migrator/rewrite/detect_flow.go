@@ -354,8 +354,11 @@ func rootIDMayBeReserved(src []byte) bool {
 			continue
 		}
 		found = true
-		if i := bytes.Index(v, []byte(" #")); i >= 0 {
-			v = v[:i]
+		for i := 1; i < len(v); i++ { // a comment starts at '#' after a blank
+			if v[i] == '#' && (v[i-1] == ' ' || v[i-1] == '\t') {
+				v = v[:i]
+				break
+			}
 		}
 		v = bytes.TrimSpace(v)
 		if len(v) == 0 || bytes.ContainsAny(v[:1], "&*!|>%@`") || bytes.IndexByte(v, '\\') >= 0 {

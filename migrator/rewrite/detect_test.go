@@ -204,6 +204,8 @@ func TestDetectMentionsCases(t *testing.T) {
 		{DetectReservedFlowIDName, "{id: pause, namespace: n}", true}, // the line scan cannot tell: parse
 		{DetectReservedFlowIDName, "id: killer\nnamespace: n\n", false},
 		{DetectReservedFlowIDName, "id: pause # comment\nnamespace: n\n", true},
+		{DetectReservedFlowIDName, "id: pause\t# comment\nnamespace: n\n", true},
+		{DetectReservedFlowIDName, "id: pause#not-a-comment\nnamespace: n\n", false},
 		{DetectReservedFlowIDName, "\"id\" : \"source\"\r\nnamespace: n\r\n", true},
 		{DetectReservedFlowIDName, "id: &a search\nnamespace: n\n", true},      // an anchor: parse
 		{DetectReservedFlowIDName, "id: \"s\\x65arch\"\nnamespace: n\n", true}, // an escape: parse
@@ -345,4 +347,31 @@ func BenchmarkDetectMentions(b *testing.B) {
 			}
 		})
 	}
+}
+
+// FuzzDetectMentions: whatever the source, a detection rule that finds
+// something in it has said so in its byte scan (false means surely nothing).
+func FuzzDetectMentions(f *testing.F) {
+	files, _ := filepath.Glob("testdata/detect/*.in.yml")
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err == nil {
+			f.Add(b)
+		}
+	}
+	rules := detectionRules()
+	f.Fuzz(func(t *testing.T, src []byte) {
+		if hasOddLineBreaks(src) {
+			return // refused before any rule runs
+		}
+		d, err := ParseDocument(src)
+		if err != nil || d.Root == nil {
+			return
+		}
+		for _, r := range rules {
+			if len(r.Plan(d)) > 0 && !r.Mentions(src) {
+				t.Fatalf("%s finds something its byte scan denied in:\n%q", r.Info().Name, src)
+			}
+		}
+	})
 }
