@@ -194,7 +194,7 @@ func NewSDKAuthRule() Rule {
 		detect: func(d *Document, f *detections) {
 			walkPlugins(d, func(m *yaml.Node, path string) {
 				t := scalarOf(lookup(m, "type"))
-				if t == "" || !types.has(t) || lookup(m, "auth") != nil {
+				if t == "" || !types.has(t) || lookup(m, "auth") != nil || isDefaultsEntry(path) {
 					return
 				}
 				id := orUnknown(scalarOf(lookup(m, "id")))
@@ -222,4 +222,17 @@ func NewSDKAuthRule() Rule {
 				}
 			})
 		}}
+}
+
+// isDefaultsEntry reports whether path is an entry of the root
+// pluginDefaults/taskDefaults list: its `type` names the tasks it applies
+// to, it is not a task, so it needs no `auth` of its own (and 2.0 refuses
+// the whole list anyway: plugin-defaults-removed).
+func isDefaultsEntry(path string) bool {
+	for _, k := range []string{"pluginDefaults[", "taskDefaults["} {
+		if rest, ok := strings.CutPrefix(path, k); ok {
+			return strings.IndexByte(rest, '.') < 0 && strings.HasSuffix(rest, "]")
+		}
+	}
+	return false
 }
