@@ -38,12 +38,12 @@ const (
 
 // Guide pages (official migrate.go: DocMigrationGuide and the doc* constants).
 const (
-	GuideURL                  = "https://kestra.io/docs/migration-guide/v2.0.0"
-	guideForEachLoop          = GuideURL + "/foreach-loop"
-	guideTriggerConditions    = GuideURL + "/trigger-conditions-redesign"
-	guideSDKAuth              = GuideURL + "/sdk-authentication"
-	guidePluginDefaults       = GuideURL + "/plugin-defaults-removed"
-	guideIonBinaryFormat      = GuideURL + "/ion-binary-format"
+	Kestra2GuideURL           = "https://kestra.io/docs/migration-guide/v2.0.0"
+	guideForEachLoop          = Kestra2GuideURL + "/foreach-loop"
+	guideTriggerConditions    = Kestra2GuideURL + "/trigger-conditions-redesign"
+	guideSDKAuth              = Kestra2GuideURL + "/sdk-authentication"
+	guidePluginDefaults       = Kestra2GuideURL + "/plugin-defaults-removed"
+	guideIonBinaryFormat      = Kestra2GuideURL + "/ion-binary-format"
 	guideWorkerGroupMigration = "https://kestra.io/docs/enterprise/scalability/worker-group#migrating-from-earlier-versions"
 )
 
@@ -54,7 +54,7 @@ type detectRule struct {
 	keys     []string
 	url      string
 	mentions func(src []byte) bool
-	detect   func(d *Document, r *detections)
+	detect   func(d *Document, r *detectFindings)
 }
 
 // Info implements Rule. Since is empty: detections run for every target.
@@ -68,26 +68,26 @@ func (r *detectRule) Plan(d *Document) []Outcome {
 	if d.Root == nil {
 		return nil
 	}
-	var found detections
+	var found detectFindings
 	r.detect(d, &found)
 	return found.out
 }
 
-// detections collects the findings of one rule on one document.
-type detections struct{ out []Outcome }
+// detectFindings collects the findings of one rule on one document.
+type detectFindings struct{ out []Outcome }
 
 // add records a finding on the mapping at path (a task, a trigger, the root).
-func (f *detections) add(m *yaml.Node, path, code string, sev Severity, url, format string, args ...any) {
-	o := Outcome{Change: Change{Path: path, TaskID: scalarOf(lookup(m, "id")), Type: scalarOf(lookup(m, "type"))}}
+func (f *detectFindings) add(m *yaml.Node, path, code string, sev Severity, url, format string, args ...any) {
+	o := Outcome{Change: Change{Path: path, TaskID: scalarText(mergedValue(m, "id")), Type: scalarText(mergedValue(m, "type"))}}
 	o.Warnings = []Warning{{Code: code, Severity: sev, Path: path, URL: url, Message: fmt.Sprintf(format, args...)}}
 	f.out = append(f.out, o)
 }
 
-// walkMappings visits every mapping of the tree with its path ("tasks[0]",
+// eachMapping visits every mapping of the tree with its path ("tasks[0]",
 // "triggers[1].conditions[0]", "" for the root), as the official walkMappings
 // does: tasks at any depth, triggers, conditions, defaults entries, even data
 // maps. An alias is not followed (its anchor is visited where it is written).
-func walkMappings(n *yaml.Node, path string, visit func(m *yaml.Node, path string)) {
+func eachMapping(n *yaml.Node, path string, visit func(m *yaml.Node, path string)) {
 	if n == nil {
 		return
 	}
@@ -95,23 +95,23 @@ func walkMappings(n *yaml.Node, path string, visit func(m *yaml.Node, path strin
 	case yaml.MappingNode:
 		visit(n, path)
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			walkMappings(n.Content[i+1], childPath(path, n.Content[i].Value), visit)
+			eachMapping(n.Content[i+1], detectChildPath(path, n.Content[i].Value), visit)
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			walkMappings(c, path+"["+strconv.Itoa(i)+"]", visit)
+			eachMapping(c, path+"["+strconv.Itoa(i)+"]", visit)
 		}
 	}
 }
 
-// walkPlugins is walkMappings over the parts of a flow that Kestra reads as
+// eachPluginMapping is eachMapping over the parts of a flow that Kestra reads as
 // plugins (tasks, triggers, conditions, defaults entries...): it skips the
 // root `variables`, free data that may hold an anchored mapping with a
 // `type` which only counts where it is merged into a task.
-func walkPlugins(d *Document, visit func(m *yaml.Node, path string)) {
-	root := deref(d.Root)
+func eachPluginMapping(d *Document, visit func(m *yaml.Node, path string)) {
+	root := unalias(d.Root)
 	if root == nil || root.Kind != yaml.MappingNode {
-		walkMappings(d.Root, "", visit)
+		eachMapping(d.Root, "", visit)
 		return
 	}
 	visit(root, "")
@@ -119,12 +119,12 @@ func walkPlugins(d *Document, visit func(m *yaml.Node, path string)) {
 		if k := root.Content[i]; k.Kind == yaml.ScalarNode && k.Value == "variables" {
 			continue
 		}
-		walkMappings(root.Content[i+1], childPath("", root.Content[i].Value), visit)
+		eachMapping(root.Content[i+1], detectChildPath("", root.Content[i].Value), visit)
 	}
 }
 
-// walkValues visits every scalar value (never a mapping key) with its path.
-func walkValues(n *yaml.Node, path string, visit func(s *yaml.Node, path string)) {
+// eachScalarValue visits every scalar value (never a mapping key) with its path.
+func eachScalarValue(n *yaml.Node, path string, visit func(s *yaml.Node, path string)) {
 	if n == nil {
 		return
 	}
@@ -133,31 +133,31 @@ func walkValues(n *yaml.Node, path string, visit func(s *yaml.Node, path string)
 		visit(n, path)
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			walkValues(n.Content[i+1], childPath(path, n.Content[i].Value), visit)
+			eachScalarValue(n.Content[i+1], detectChildPath(path, n.Content[i].Value), visit)
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			walkValues(c, path+"["+strconv.Itoa(i)+"]", visit)
+			eachScalarValue(c, path+"["+strconv.Itoa(i)+"]", visit)
 		}
 	}
 }
 
-func childPath(path, key string) string {
+func detectChildPath(path, key string) string {
 	if path == "" {
 		return key
 	}
 	return path + "." + key
 }
 
-// lookup returns the value of key in mapping m, following YAML merge keys
+// mergedValue returns the value of key in mapping m, following YAML merge keys
 // (`<<: *base`, `<<: [*a, *b]`) as Kestra's parser does: the mapping's own
 // key wins, then the merged mappings in order. Aliases are resolved.
-func lookup(m *yaml.Node, key string) *yaml.Node {
-	return lookupDepth(m, key, 0)
+func mergedValue(m *yaml.Node, key string) *yaml.Node {
+	return mergedValueDepth(m, key, 0)
 }
 
-func lookupDepth(m *yaml.Node, key string, depth int) *yaml.Node {
-	m = deref(m)
+func mergedValueDepth(m *yaml.Node, key string, depth int) *yaml.Node {
+	m = unalias(m)
 	if m == nil || m.Kind != yaml.MappingNode || depth > 16 {
 		return nil
 	}
@@ -168,10 +168,10 @@ func lookupDepth(m *yaml.Node, key string, depth int) *yaml.Node {
 			continue
 		}
 		if k.Value == key && k.Tag != "!!merge" {
-			return deref(m.Content[i+1])
+			return unalias(m.Content[i+1])
 		}
 		if k.Value == "<<" && (k.Tag == "!!merge" || k.Tag == "") {
-			merges = append(merges, deref(m.Content[i+1]))
+			merges = append(merges, unalias(m.Content[i+1]))
 		}
 	}
 	for _, mv := range merges {
@@ -180,47 +180,47 @@ func lookupDepth(m *yaml.Node, key string, depth int) *yaml.Node {
 		}
 		if mv.Kind == yaml.SequenceNode {
 			for _, c := range mv.Content {
-				if v := lookupDepth(c, key, depth+1); v != nil {
+				if v := mergedValueDepth(c, key, depth+1); v != nil {
 					return v
 				}
 			}
 			continue
 		}
-		if v := lookupDepth(mv, key, depth+1); v != nil {
+		if v := mergedValueDepth(mv, key, depth+1); v != nil {
 			return v
 		}
 	}
 	return nil
 }
 
-// deref resolves an alias to the node it names.
-func deref(n *yaml.Node) *yaml.Node {
+// unalias resolves an alias to the node it names.
+func unalias(n *yaml.Node) *yaml.Node {
 	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 16; i++ {
 		n = n.Alias
 	}
 	return n
 }
 
-// scalarOf is the value of a scalar node (aliases resolved), "" otherwise.
-func scalarOf(n *yaml.Node) string {
-	n = deref(n)
+// scalarText is the value of a scalar node (aliases resolved), "" otherwise.
+func scalarText(n *yaml.Node) string {
+	n = unalias(n)
 	if n == nil || n.Kind != yaml.ScalarNode {
 		return ""
 	}
 	return n.Value
 }
 
-// isFalse reports whether a scalar reads as the boolean false for Kestra:
+// kestraFalse reports whether a scalar reads as the boolean false for Kestra:
 // its parser loads YAML 1.1 (SnakeYAML: false/no/off in three casings, plain
 // only), and Jackson then also coerces the strings "false", "False" and
 // "FALSE" to false.
-func isFalse(n *yaml.Node) bool { return boolIs(n, false) }
+func kestraFalse(n *yaml.Node) bool { return kestraBool(n, false) }
 
-// isTrue is isFalse's counterpart for true/yes/on.
-func isTrue(n *yaml.Node) bool { return boolIs(n, true) }
+// kestraTrue is kestraFalse's counterpart for true/yes/on.
+func kestraTrue(n *yaml.Node) bool { return kestraBool(n, true) }
 
-func boolIs(n *yaml.Node, want bool) bool {
-	n = deref(n)
+func kestraBool(n *yaml.Node, want bool) bool {
+	n = unalias(n)
 	if n == nil || n.Kind != yaml.ScalarNode {
 		return false
 	}
@@ -246,8 +246,8 @@ func boolIs(n *yaml.Node, want bool) bool {
 	return false
 }
 
-// orUnknown names a task or trigger without an id as the official tool does.
-func orUnknown(id string) string {
+// idOrUnknown names a task or trigger without an id as the official tool does.
+func idOrUnknown(id string) string {
 	if id == "" {
 		return "(unknown)"
 	}
@@ -256,12 +256,12 @@ func orUnknown(id string) string {
 
 // ---- byte scans (Mentions): false must mean "surely nothing" ----
 
-// mayEscape reports whether src could spell a word in a way a plain byte
+// mayHideWords reports whether src could spell a word in a way a plain byte
 // search misses: a double-quoted escape that encodes any character (\x, \u,
 // \U) or an escaped line break, which joins two lines without a space.
 // Other ways of writing a scalar (plain or single-quoted folding) insert a
 // space, so they cannot hide a type name or a key.
-func mayEscape(src []byte) bool {
+func mayHideWords(src []byte) bool {
 	for from := 0; ; {
 		i := bytes.IndexByte(src[from:], '\\')
 		if i < 0 || from+i+1 >= len(src) {
@@ -279,32 +279,32 @@ func mayEscape(src []byte) bool {
 	}
 }
 
-// containsAny reports whether src may hold one of words (or hides them).
-func containsAny(src []byte, words ...string) bool {
+// mayContainAny reports whether src may hold one of words (or hides them).
+func mayContainAny(src []byte, words ...string) bool {
 	for _, w := range words {
 		if bytes.Contains(src, []byte(w)) {
 			return true
 		}
 	}
-	return mayEscape(src)
+	return mayHideWords(src)
 }
 
-// typeSet matches Kestra type names exactly or by prefix (a name ending in '.').
-type typeSet struct {
+// typeMatcher matches Kestra type names exactly or by prefix (a name ending in '.').
+type typeMatcher struct {
 	exact    map[string]bool
 	prefixes []string
 	lens     [4]uint64 // bit n: some exact name is n bytes long (n < 256)
 }
 
-func newTypeSet(names ...string) typeSet {
-	s := typeSet{exact: map[string]bool{}}
+func newTypeMatcher(names ...string) typeMatcher {
+	s := typeMatcher{exact: map[string]bool{}}
 	for _, n := range names {
 		s.add(n)
 	}
 	return s
 }
 
-func (s *typeSet) add(n string) {
+func (s *typeMatcher) add(n string) {
 	if n[len(n)-1] == '.' {
 		s.prefixes = append(s.prefixes, n)
 		return
@@ -315,10 +315,10 @@ func (s *typeSet) add(n string) {
 	}
 }
 
-func (s typeSet) has(t string) bool { return s.hasBytes([]byte(t)) }
+func (s typeMatcher) has(t string) bool { return s.hasBytes([]byte(t)) }
 
 // hasBytes is has on bytes, without allocating (the fast path calls it).
-func (s typeSet) hasBytes(t []byte) bool {
+func (s typeMatcher) hasBytes(t []byte) bool {
 	if n := len(t); (n >= 256 || s.lens[n/64]&(1<<(n%64)) != 0) && s.exact[string(t)] {
 		return true
 	}
@@ -333,16 +333,16 @@ func (s typeSet) hasBytes(t []byte) bool {
 // mentionedIn scans src for every dotted name starting with "io.kestra."
 // and reports whether one is in the set (or the source hides a name behind
 // an escape). One pass, no parse, no allocation.
-func (s typeSet) mentionedIn(src []byte) bool {
+func (s typeMatcher) mentionedIn(src []byte) bool {
 	stem := []byte("io.kestra.")
 	for from := 0; ; {
 		i := bytes.Index(src[from:], stem)
 		if i < 0 {
-			return mayEscape(src)
+			return mayHideWords(src)
 		}
 		start := from + i
 		end := start + len(stem)
-		for end < len(src) && nameByte[src[end]] {
+		for end < len(src) && typeNameByte[src[end]] {
 			end++
 		}
 		if s.hasBytes(src[start:end]) {
@@ -352,23 +352,23 @@ func (s typeSet) mentionedIn(src []byte) bool {
 	}
 }
 
-var nameByte = func() (t [256]bool) {
+var typeNameByte = func() (t [256]bool) {
 	for c := 0; c < 256; c++ {
-		t[c] = isNameByte(byte(c))
+		t[c] = isTypeNameByte(byte(c))
 	}
 	return t
 }()
 
-func isNameByte(c byte) bool {
+func isTypeNameByte(c byte) bool {
 	return c == '.' || c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
-// mentionsCall reports whether src may hold a call `name(` whose text after
+// mayCall reports whether src may hold a call `name(` whose text after
 // the parenthesis satisfies rest (or hides one behind an escape). Between
 // the name and '(' it skips what YAML may turn into Pebble white space:
 // blanks, line breaks (folding), and any backslash escape.
-func mentionsCall(src []byte, name string, rest func(after []byte) bool) bool {
-	if mayEscape(src) {
+func mayCall(src []byte, name string, rest func(after []byte) bool) bool {
+	if mayHideWords(src) {
 		return true
 	}
 	for from := 0; ; {
@@ -376,7 +376,7 @@ func mentionsCall(src []byte, name string, rest func(after []byte) bool) bool {
 		if i < 0 {
 			return false
 		}
-		j := skipBlank(src, from+i+len(name))
+		j := skipPebbleBlank(src, from+i+len(name))
 		if j < len(src) && src[j] == '(' && rest(src[j+1:]) {
 			return true
 		}
@@ -384,8 +384,8 @@ func mentionsCall(src []byte, name string, rest func(after []byte) bool) bool {
 	}
 }
 
-// skipBlank moves past blanks, line breaks and backslash escapes.
-func skipBlank(src []byte, j int) int {
+// skipPebbleBlank moves past blanks, line breaks and backslash escapes.
+func skipPebbleBlank(src []byte, j int) int {
 	for j < len(src) {
 		switch src[j] {
 		case ' ', '\t', '\r', '\n':

@@ -31,10 +31,10 @@ const (
 func NewPluginDefaultsRule() Rule {
 	keys := []string{"pluginDefaults", "taskDefaults"}
 	return &detectRule{name: DetectPluginDefaultsName, keys: keys, url: guidePluginDefaults,
-		mentions: func(src []byte) bool { return containsAny(src, "Defaults") },
-		detect: func(d *Document, f *detections) {
+		mentions: func(src []byte) bool { return mayContainAny(src, "Defaults") },
+		detect: func(d *Document, f *detectFindings) {
 			for _, k := range keys {
-				if lookup(d.Root, k) == nil {
+				if mergedValue(d.Root, k) == nil {
 					continue
 				}
 				f.add(d.Root, k, CodePluginDefaults, SeverityBlocking, guidePluginDefaults,
@@ -44,11 +44,11 @@ func NewPluginDefaultsRule() Rule {
 		}}
 }
 
-// triggerConditionKeys are the trigger properties the 2.0 conditions
+// removedTriggerKeys are the trigger properties the 2.0 conditions
 // redesign removes, with the official reasons
 // (migrate.go removedTriggerConditionProperties). Only items of the root
 // `triggers` list count: `conditions` also exists on tasks (Assert).
-var triggerConditionKeys = []struct{ key, reason string }{
+var removedTriggerKeys = []struct{ key, reason string }{
 	{"scheduleConditions", "removed; rewrite as a top-level `when` Pebble expression on the trigger"},
 	{"conditions", "removed; rewrite as a top-level `when` Pebble expression (all triggers) or `dependsOn` entries (Flow trigger)"},
 	{"preconditions", "removed; rewrite as top-level `dependsOn` + `window` on the Flow trigger"},
@@ -61,17 +61,17 @@ var triggerConditionKeys = []struct{ key, reason string }{
 // most shapes into `when`/`dependsOn` and warns on the rest; until that
 // rewrite exists here, every occurrence is reported.
 func NewTriggerConditionsRule() Rule {
-	keys := make([]string, len(triggerConditionKeys))
-	for i, k := range triggerConditionKeys {
+	keys := make([]string, len(removedTriggerKeys))
+	for i, k := range removedTriggerKeys {
 		keys[i] = k.key
 	}
 	return &detectRule{name: DetectTriggerConditionsName, keys: keys, url: guideTriggerConditions,
-		mentions: func(src []byte) bool { return containsAny(src, "onditions", "timeWindow") },
-		detect: func(d *Document, f *detections) {
-			eachTrigger(d, func(t *yaml.Node, path string) {
-				id := orUnknown(scalarOf(lookup(t, "id")))
-				for _, k := range triggerConditionKeys {
-					if lookup(t, k.key) != nil {
+		mentions: func(src []byte) bool { return mayContainAny(src, "onditions", "timeWindow") },
+		detect: func(d *Document, f *detectFindings) {
+			eachRootTrigger(d, func(t *yaml.Node, path string) {
+				id := idOrUnknown(scalarText(mergedValue(t, "id")))
+				for _, k := range removedTriggerKeys {
+					if mergedValue(t, k.key) != nil {
 						f.add(t, path+"."+k.key, CodeTriggerConditions, SeverityBlocking, guideTriggerConditions,
 							"%s uses trigger.%s (%s)", id, k.key, k.reason)
 					}
@@ -80,14 +80,14 @@ func NewTriggerConditionsRule() Rule {
 		}}
 }
 
-// eachTrigger visits the mappings of the root `triggers` list.
-func eachTrigger(d *Document, visit func(t *yaml.Node, path string)) {
-	triggers := lookup(d.Root, "triggers")
+// eachRootTrigger visits the mappings of the root `triggers` list.
+func eachRootTrigger(d *Document, visit func(t *yaml.Node, path string)) {
+	triggers := mergedValue(d.Root, "triggers")
 	if triggers == nil || triggers.Kind != yaml.SequenceNode {
 		return
 	}
 	for i, t := range triggers.Content {
-		if t = deref(t); t != nil && t.Kind == yaml.MappingNode {
+		if t = unalias(t); t != nil && t.Kind == yaml.MappingNode {
 			visit(t, "triggers["+strconv.Itoa(i)+"]")
 		}
 	}
@@ -105,8 +105,8 @@ var inputTriggers = map[string]string{
 	"io.kestra.core.models.triggers.types.Webhook":  "Webhook",
 }
 
-// neededInput is an input a Schedule or Webhook trigger must supply.
-type neededInput struct {
+// triggerInput is an input a Schedule or Webhook trigger must supply.
+type triggerInput struct {
 	id      string // the input id, or "<formId>.<childId>" for a FORM child
 	prefill bool
 }
@@ -125,29 +125,29 @@ func NewTriggerInputsRule() Rule {
 	for t := range inputTriggers {
 		names = append(names, t)
 	}
-	triggers := newTypeSet(names...)
-	return &detectRule{name: DetectTriggerInputsName, url: GuideURL,
-		mentions: func(src []byte) bool { return containsAny(src, "inputs") && triggers.mentionedIn(src) },
-		detect: func(d *Document, f *detections) {
-			needed := neededInputs(lookup(d.Root, "inputs"))
+	triggers := newTypeMatcher(names...)
+	return &detectRule{name: DetectTriggerInputsName, url: Kestra2GuideURL,
+		mentions: func(src []byte) bool { return mayContainAny(src, "inputs") && triggers.mentionedIn(src) },
+		detect: func(d *Document, f *detectFindings) {
+			needed := triggerNeededInputs(mergedValue(d.Root, "inputs"))
 			if len(needed) == 0 {
 				return
 			}
-			eachTrigger(d, func(t *yaml.Node, path string) {
-				kind, ok := inputTriggers[scalarOf(lookup(t, "type"))]
+			eachRootTrigger(d, func(t *yaml.Node, path string) {
+				kind, ok := inputTriggers[scalarText(mergedValue(t, "type"))]
 				if !ok {
 					return
 				}
 				supplied := map[string]bool{}
-				for _, k := range mappingKeys(lookup(t, "inputs")) {
+				for _, k := range mergedKeys(mergedValue(t, "inputs")) {
 					supplied[k] = true
 				}
-				id := orUnknown(scalarOf(lookup(t, "id")))
+				id := idOrUnknown(scalarText(mergedValue(t, "id")))
 				for _, in := range needed {
 					if supplied[in.id] {
 						continue
 					}
-					f.add(t, path, CodeMissingTriggerInput, SeverityBlocking, GuideURL,
+					f.add(t, path, CodeMissingTriggerInput, SeverityBlocking, Kestra2GuideURL,
 						"%s trigger '%s' does not supply required input '%s': 2.0 refuses the flow (\"Missing inputs for %s Trigger '%s', "+
 							"missing inputs: '%s'\"); %s", kind, id, in.id, kind, id, in.id, in.remedy())
 				}
@@ -157,7 +157,7 @@ func NewTriggerInputsRule() Rule {
 
 // remedy words the fixes that are valid for the input's shape (official
 // neededInput.remedy): 2.0 refuses `defaults` together with `prefill`.
-func (n neededInput) remedy() string {
+func (n triggerInput) remedy() string {
 	const supply = "supply it under the trigger's `inputs:`"
 	const optional = "or mark the input `required: false` (it then resolves to null at run time)"
 	if n.prefill {
@@ -166,54 +166,54 @@ func (n neededInput) remedy() string {
 	return supply + ", add a `defaults` to the input, " + optional
 }
 
-func neededInputs(inputs *yaml.Node) []neededInput {
+func triggerNeededInputs(inputs *yaml.Node) []triggerInput {
 	if inputs == nil || inputs.Kind != yaml.SequenceNode {
 		return nil
 	}
-	var needed []neededInput
+	var needed []triggerInput
 	for _, in := range inputs.Content {
-		id := inputID(in)
+		id := inputDefID(in)
 		if id == "" {
 			continue
 		}
-		if scalarOf(lookup(in, "type")) == "FORM" {
-			children := lookup(in, "inputs")
+		if scalarText(mergedValue(in, "type")) == "FORM" {
+			children := mergedValue(in, "inputs")
 			if children == nil || children.Kind != yaml.SequenceNode {
 				continue
 			}
 			for _, c := range children.Content {
-				if cid := inputID(c); cid != "" && requiresValue(c) {
-					needed = append(needed, neededInput{id: id + "." + cid, prefill: lookup(c, "prefill") != nil})
+				if cid := inputDefID(c); cid != "" && inputNeedsValue(c) {
+					needed = append(needed, triggerInput{id: id + "." + cid, prefill: mergedValue(c, "prefill") != nil})
 				}
 			}
 			continue
 		}
-		if requiresValue(in) {
-			needed = append(needed, neededInput{id: id, prefill: lookup(in, "prefill") != nil})
+		if inputNeedsValue(in) {
+			needed = append(needed, triggerInput{id: id, prefill: mergedValue(in, "prefill") != nil})
 		}
 	}
 	return needed
 }
 
-// inputID is an input definition's id, or its pre-0.x `name`.
-func inputID(in *yaml.Node) string {
-	if id := scalarOf(lookup(in, "id")); id != "" {
+// inputDefID is an input definition's id, or its pre-0.x `name`.
+func inputDefID(in *yaml.Node) string {
+	if id := scalarText(mergedValue(in, "id")); id != "" {
 		return id
 	}
-	return scalarOf(lookup(in, "name"))
+	return scalarText(mergedValue(in, "name"))
 }
 
-// requiresValue: no defaults (a null `defaults:` is none) and not required: false.
-func requiresValue(in *yaml.Node) bool {
-	if def := lookup(in, "defaults"); def != nil && !isNullNode(def) {
+// inputNeedsValue: no defaults (a null `defaults:` is none) and not required: false.
+func inputNeedsValue(in *yaml.Node) bool {
+	if def := mergedValue(in, "defaults"); def != nil && !isNullNode(def) {
 		return false
 	}
-	return !isFalse(lookup(in, "required"))
+	return !kestraFalse(mergedValue(in, "required"))
 }
 
-// mappingKeys lists the scalar keys of mapping m, merged keys included.
-func mappingKeys(m *yaml.Node) []string {
-	m = deref(m)
+// mergedKeys lists the scalar keys of mapping m, merged keys included.
+func mergedKeys(m *yaml.Node) []string {
+	m = unalias(m)
 	if m == nil || m.Kind != yaml.MappingNode {
 		return nil
 	}
@@ -224,13 +224,13 @@ func mappingKeys(m *yaml.Node) []string {
 			continue
 		}
 		if k.Value == "<<" && k.Tag == "!!merge" {
-			v := deref(m.Content[i+1])
+			v := unalias(m.Content[i+1])
 			if v != nil && v.Kind == yaml.SequenceNode {
 				for _, c := range v.Content {
-					keys = append(keys, mappingKeys(c)...)
+					keys = append(keys, mergedKeys(c)...)
 				}
 			} else {
-				keys = append(keys, mappingKeys(v)...)
+				keys = append(keys, mergedKeys(v)...)
 			}
 			continue
 		}
@@ -239,9 +239,9 @@ func mappingKeys(m *yaml.Node) []string {
 	return keys
 }
 
-// rfc1123Label is what a 2.0 workerSelector tag must be (official
+// workerTagPattern is what a 2.0 workerSelector tag must be (official
 // migrateWorkerGroupToWorkerSelector, rfc1123Label).
-var rfc1123Label = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+var workerTagPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
 // NewWorkerGroupRule reports every `workerGroup` (code worker-group,
 // blocking: 2.0 refuses the property). The official tool converts a
@@ -251,31 +251,31 @@ var rfc1123Label = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 // hand when there is one.
 func NewWorkerGroupRule() Rule {
 	return &detectRule{name: DetectWorkerGroupName, keys: []string{"workerGroup"}, url: guideWorkerGroupMigration,
-		mentions: func(src []byte) bool { return containsAny(src, "workerGroup") },
-		detect: func(d *Document, f *detections) {
-			walkPlugins(d, func(m *yaml.Node, path string) {
-				wg := lookup(m, "workerGroup")
+		mentions: func(src []byte) bool { return mayContainAny(src, "workerGroup") },
+		detect: func(d *Document, f *detectFindings) {
+			eachPluginMapping(d, func(m *yaml.Node, path string) {
+				wg := mergedValue(m, "workerGroup")
 				if wg == nil {
 					return
 				}
-				id := orUnknown(scalarOf(lookup(m, "id")))
-				f.add(m, childPath(path, "workerGroup"), CodeWorkerGroup, SeverityBlocking, guideWorkerGroupMigration,
-					"%s uses workerGroup, removed in 2.0 (EE: routing moves to workerSelector and Worker Queues): %s", id, workerGroupHint(wg))
+				id := idOrUnknown(scalarText(mergedValue(m, "id")))
+				f.add(m, detectChildPath(path, "workerGroup"), CodeWorkerGroup, SeverityBlocking, guideWorkerGroupMigration,
+					"%s uses workerGroup, removed in 2.0 (EE: routing moves to workerSelector and Worker Queues): %s", id, workerGroupAdvice(wg))
 			})
 		}}
 }
 
-func workerGroupHint(wg *yaml.Node) string {
+func workerGroupAdvice(wg *yaml.Node) string {
 	if wg.Kind != yaml.MappingNode {
 		return "rewrite by hand"
 	}
-	key, fallback := scalarOf(lookup(wg, "key")), scalarOf(lookup(wg, "fallback"))
+	key, fallback := scalarText(mergedValue(wg, "key")), scalarText(mergedValue(wg, "fallback"))
 	switch {
 	case key == "":
 		return "it has no key, and 2.0's workerSelector refuses a fallback without tags; rewrite by hand"
 	case strings.Contains(key, "{{"):
 		return fmt.Sprintf("its key %q is templated and cannot become a workerSelector tag; rewrite by hand", key)
-	case !rfc1123Label.MatchString(key):
+	case !workerTagPattern.MatchString(key):
 		return fmt.Sprintf("its key %q is not an RFC 1123 label, which workerSelector tags must be; rename the worker group and rewrite by hand", key)
 	}
 	if fallback == "" {
@@ -284,15 +284,15 @@ func workerGroupHint(wg *yaml.Node) string {
 	return fmt.Sprintf("on 2.0 write `workerSelector: {tags: [%s], fallback: %s}` and create a Worker Queue tagged %q", key, fallback, key)
 }
 
-// reservedFlowIDs are the ids 2.0 refuses for a flow (official
+// reservedIDs are the ids 2.0 refuses for a flow (official
 // renameReservedFlowIDs, reservedFlowIDs; flows-changes.md "Reserved flow
 // IDs disallowed"): they clash with API paths.
-var reservedFlowIDList = []string{"pause", "resume", "force-run", "change-status", "kill",
+var reservedIDList = []string{"pause", "resume", "force-run", "change-status", "kill",
 	"executions", "search", "source", "disable", "enable"}
 
-var reservedFlowIDs = func() map[string]bool {
+var reservedIDs = func() map[string]bool {
 	m := map[string]bool{}
-	for _, id := range reservedFlowIDList {
+	for _, id := range reservedIDList {
 		m[id] = true
 	}
 	return m
@@ -304,14 +304,14 @@ var reservedFlowIDs = func() map[string]bool {
 // beside it (its executions, trigger states and the references of other
 // flows keep the old id), so the engine never renames: the user does.
 func NewReservedFlowIDRule() Rule {
-	return &detectRule{name: DetectReservedFlowIDName, url: GuideURL,
+	return &detectRule{name: DetectReservedFlowIDName, url: Kestra2GuideURL,
 		mentions: rootIDMayBeReserved,
-		detect: func(d *Document, f *detections) {
-			id := scalarOf(lookup(d.Root, "id"))
-			if !reservedFlowIDs[id] {
+		detect: func(d *Document, f *detectFindings) {
+			id := scalarText(mergedValue(d.Root, "id"))
+			if !reservedIDs[id] {
 				return
 			}
-			f.add(d.Root, "id", CodeReservedFlowID, SeverityBlocking, GuideURL,
+			f.add(d.Root, "id", CodeReservedFlowID, SeverityBlocking, Kestra2GuideURL,
 				"flow id '%s' is reserved in 2.0 (it clashes with an API path): 2.0 refuses to save the flow. Not renamed: "+
 					"a flow with another id is a new flow on the server, while executions, trigger states and other flows' "+
 					"references keep '%s'; create the flow under a new id by hand, move its references, then delete this one", id, id)
@@ -349,7 +349,7 @@ func rootIDMayBeReserved(src []byte) bool {
 		default:
 			continue
 		}
-		v, ok := rootKeyValue(line, "id")
+		v, ok := rootLineValue(line, "id")
 		if !ok {
 			continue
 		}
@@ -370,16 +370,16 @@ func rootIDMayBeReserved(src []byte) bool {
 			}
 			v = v[1 : len(v)-1]
 		}
-		if reservedFlowIDs[string(v)] {
+		if reservedIDs[string(v)] {
 			return true
 		}
 	}
 	return !found
 }
 
-// rootKeyValue matches `key:` (plain or quoted, spaces before ':') at the
+// rootLineValue matches `key:` (plain or quoted, spaces before ':') at the
 // start of line and returns what follows the ':'.
-func rootKeyValue(line []byte, key string) ([]byte, bool) {
+func rootLineValue(line []byte, key string) ([]byte, bool) {
 	rest := line
 	switch {
 	case len(rest) >= len(key) && string(rest[:len(key)]) == key:

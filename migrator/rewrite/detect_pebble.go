@@ -17,37 +17,37 @@ const (
 	DetectIonReadName          = "detect-ion-read"
 )
 
-// pebbleVersionArg is the official pattern (migrate.go pebbleVersionArg):
+// versionArgPattern is the official pattern (migrate.go pebbleVersionArg):
 // read()/fileURI() with the `version=` named argument, renamed `revision` in
 // 2.0 with no alias (kestra PR #16699). A heuristic that does not cross a
 // nested ')', as the official one.
-var pebbleVersionArg = regexp.MustCompile(`\b(?:read|fileURI)\s*\([^)]*\bversion\s*=`)
+var versionArgPattern = regexp.MustCompile(`\b(?:read|fileURI)\s*\([^)]*\bversion\s*=`)
 
 // NewPebbleVersionArgRule reports scalars using read()/fileURI() with
 // `version=` (code pebble-version-arg, advisory), one warning per scalar.
 // Rewriting is unsafe: the expression may sit inside a script body.
 func NewPebbleVersionArgRule() Rule {
-	return &detectRule{name: DetectPebbleVersionArgName, url: GuideURL,
+	return &detectRule{name: DetectPebbleVersionArgName, url: Kestra2GuideURL,
 		mentions: func(src []byte) bool {
 			hasVersion := func(after []byte) bool { return bytes.Contains(after, []byte("version")) }
-			return mentionsCall(src, "read", hasVersion) || mentionsCall(src, "fileURI", hasVersion)
+			return mayCall(src, "read", hasVersion) || mayCall(src, "fileURI", hasVersion)
 		},
-		detect: func(d *Document, f *detections) {
-			walkValues(d.Root, "", func(s *yaml.Node, path string) {
-				if !pebbleVersionArg.MatchString(s.Value) {
+		detect: func(d *Document, f *detectFindings) {
+			eachScalarValue(d.Root, "", func(s *yaml.Node, path string) {
+				if !versionArgPattern.MatchString(s.Value) {
 					return
 				}
-				f.add(nil, path, CodePebbleVersionArg, SeverityAdvisory, GuideURL,
+				f.add(nil, path, CodePebbleVersionArg, SeverityAdvisory, Kestra2GuideURL,
 					"line %d: a Pebble read()/fileURI() call uses the `version=` argument, renamed `revision` in 2.0 "+
 						"with no fallback: update the expression by hand", s.Line)
 			})
 		}}
 }
 
-// ionRead is the official pattern (ion_read.go ionRead): a read() of a task
+// ionReadPattern is the official pattern (ion_read.go ionRead): a read() of a task
 // output, maybe already inside fromIon(). Group 1 is the fromIon( prefix,
 // groups 2 and 3 the task id (dot or bracket notation).
-var ionRead = regexp.MustCompile(`(fromIon\s*\(\s*)?\bread\s*\(\s*outputs\s*(?:\.\s*([A-Za-z0-9_]+)|\[\s*['"]([^'"]+)['"]\s*\])`)
+var ionReadPattern = regexp.MustCompile(`(fromIon\s*\(\s*)?\bread\s*\(\s*outputs\s*(?:\.\s*([A-Za-z0-9_]+)|\[\s*['"]([^'"]+)['"]\s*\])`)
 
 // NewIonReadRule reports read(outputs.<id>...) not wrapped in fromIon()
 // where task <id> writes ION (code ion-read, advisory): ION outputs are
@@ -56,23 +56,23 @@ var ionRead = regexp.MustCompile(`(fromIon\s*\(\s*)?\bread\s*\(\s*outputs\s*(?:\
 func NewIonReadRule() Rule {
 	return &detectRule{name: DetectIonReadName, url: guideIonBinaryFormat,
 		mentions: func(src []byte) bool {
-			return mentionsCall(src, "read", func(after []byte) bool {
-				return bytes.HasPrefix(after[skipBlank(after, 0):], []byte("outputs"))
+			return mayCall(src, "read", func(after []byte) bool {
+				return bytes.HasPrefix(after[skipPebbleBlank(after, 0):], []byte("outputs"))
 			})
 		},
-		detect: func(d *Document, f *detections) {
+		detect: func(d *Document, f *detectFindings) {
 			producers := map[string]string{}
-			walkPlugins(d, func(m *yaml.Node, _ string) {
-				id, typ := scalarOf(lookup(m, "id")), scalarOf(lookup(m, "type"))
-				if id != "" && writesIon(m, typ) {
+			eachPluginMapping(d, func(m *yaml.Node, _ string) {
+				id, typ := scalarText(mergedValue(m, "id")), scalarText(mergedValue(m, "type"))
+				if id != "" && writesIonFile(m, typ) {
 					producers[id] = typ
 				}
 			})
 			if len(producers) == 0 {
 				return
 			}
-			walkValues(d.Root, "", func(s *yaml.Node, path string) {
-				for _, sm := range ionRead.FindAllStringSubmatch(s.Value, -1) {
+			eachScalarValue(d.Root, "", func(s *yaml.Node, path string) {
+				for _, sm := range ionReadPattern.FindAllStringSubmatch(s.Value, -1) {
 					id := sm[2] + sm[3]
 					typ, ok := producers[id]
 					if sm[1] != "" || !ok {
@@ -87,17 +87,17 @@ func NewIonReadRule() Rule {
 		}}
 }
 
-// writesIon: serdes *ToIon and FileTransform tasks, query tasks that store
+// writesIonFile: serdes *ToIon and FileTransform tasks, query tasks that store
 // their result (fetchType: STORE, or store: true), core Write/Concat with an
 // .ion extension (official writesIon).
-func writesIon(m *yaml.Node, typ string) bool {
+func writesIonFile(m *yaml.Node, typ string) bool {
 	switch {
 	case strings.HasSuffix(typ, "ToIon"), strings.HasSuffix(typ, ".FileTransform"):
 		return true
-	case scalarOf(lookup(m, "fetchType")) == "STORE", isTrue(lookup(m, "store")):
+	case scalarText(mergedValue(m, "fetchType")) == "STORE", kestraTrue(mergedValue(m, "store")):
 		return true
 	case typ == "io.kestra.plugin.core.storage.Write", typ == "io.kestra.plugin.core.storage.Concat":
-		return scalarOf(lookup(m, "extension")) == ".ion"
+		return scalarText(mergedValue(m, "extension")) == ".ion"
 	}
 	return false
 }

@@ -19,14 +19,14 @@ const (
 	DetectSDKAuthName      = "detect-sdk-auth"
 )
 
-// loopReason is the official loopReplacementReason (migrate.go).
-const loopReason = "removed in 2.0; rewrite by hand as io.kestra.plugin.core.flow.Loop " +
+// loopRewriteReason is the official loopReplacementReason (migrate.go).
+const loopRewriteReason = "removed in 2.0; rewrite by hand as io.kestra.plugin.core.flow.Loop " +
 	"(taskrun.value -> item.value, taskrun.iteration -> item.index, declare outputs, AllowFailure -> transmitFailed)"
 
-// removedType is a type 2.0 refuses, the reason and the guide page.
-type removedType struct{ reason, code, url string }
+// removedTypeInfo is a type 2.0 refuses, the reason and the guide page.
+type removedTypeInfo struct{ reason, code, url string }
 
-// removedTypes is the official removedTypes/removedTypeDocs table
+// removedTypeReasons is the official removedTypes/removedTypeDocs table
 // (migrate.go detectRemovedTypes), plus:
 //   - the old names Kestra 1.x still accepted as aliases of the same
 //     classes (kestra-io/kestra core/src/main/java/io/kestra/plugin/core/
@@ -39,7 +39,7 @@ type removedType struct{ reason, code, url string }
 //     flowable with other properties, which the server rejects
 //     (kestra-io/kestra core/.../plugin/core/storage/LocalFiles.java is a
 //     runnable task with `inputs` and `outputs`); we report it instead.
-var removedTypes = func() map[string]removedType {
+var removedTypeReasons = func() map[string]removedTypeInfo {
 	const (
 		multiple = "removed; rewrite as `dependsOn` entries on the Flow trigger (one per upstream flow) and move `window` to the trigger-level `window:` block"
 		count    = "removed; use KV Store or custom logic"
@@ -48,19 +48,19 @@ var removedTypes = func() map[string]removedType {
 		local    = "removed: LocalFiles is a runnable task with `inputs`/`outputs`, WorkingDirectory a flowable with `tasks` and " +
 			"`inputFiles`/`outputFiles`, so a rename is rejected; move the files to the enclosing WorkingDirectory's inputFiles/outputFiles by hand"
 	)
-	m := map[string]removedType{
+	m := map[string]removedTypeInfo{
 		"io.kestra.plugin.core.condition.MultipleCondition":        {multiple, CodeRemovedType, guideTriggerConditions},
 		"io.kestra.core.models.conditions.types.MultipleCondition": {multiple, CodeRemovedType, guideTriggerConditions},
-		"io.kestra.plugin.core.execution.Count":                    {count, CodeRemovedType, GuideURL},
-		"io.kestra.core.tasks.executions.Counts":                   {count, CodeRemovedType, GuideURL},
-		"io.kestra.plugin.core.execution.Resume":                   {"removed; use the SDK to manipulate execution states", CodeRemovedType, GuideURL},
-		"io.kestra.plugin.core.trigger.Toggle":                     {toggle, CodeRemovedType, GuideURL},
-		"io.kestra.core.tasks.trigger.Toggle":                      {toggle, CodeRemovedType, GuideURL},
-		"io.kestra.plugin.git.Push":                                {"deprecated; use io.kestra.plugin.git.SyncFlows or Git API tasks", CodeRemovedType, GuideURL},
-		"io.kestra.plugin.scripts.nashorn.Eval":                    {nashorn, CodeRemovedType, GuideURL},
-		"io.kestra.plugin.scripts.nashorn.FileTransform":           {nashorn, CodeRemovedType, GuideURL},
-		"io.kestra.core.tasks.storages.LocalFiles":                 {local, CodeRemovedType, GuideURL},
-		"io.kestra.plugin.core.storage.LocalFiles":                 {local, CodeRemovedType, GuideURL},
+		"io.kestra.plugin.core.execution.Count":                    {count, CodeRemovedType, Kestra2GuideURL},
+		"io.kestra.core.tasks.executions.Counts":                   {count, CodeRemovedType, Kestra2GuideURL},
+		"io.kestra.plugin.core.execution.Resume":                   {"removed; use the SDK to manipulate execution states", CodeRemovedType, Kestra2GuideURL},
+		"io.kestra.plugin.core.trigger.Toggle":                     {toggle, CodeRemovedType, Kestra2GuideURL},
+		"io.kestra.core.tasks.trigger.Toggle":                      {toggle, CodeRemovedType, Kestra2GuideURL},
+		"io.kestra.plugin.git.Push":                                {"deprecated; use io.kestra.plugin.git.SyncFlows or Git API tasks", CodeRemovedType, Kestra2GuideURL},
+		"io.kestra.plugin.scripts.nashorn.Eval":                    {nashorn, CodeRemovedType, Kestra2GuideURL},
+		"io.kestra.plugin.scripts.nashorn.FileTransform":           {nashorn, CodeRemovedType, Kestra2GuideURL},
+		"io.kestra.core.tasks.storages.LocalFiles":                 {local, CodeRemovedType, Kestra2GuideURL},
+		"io.kestra.plugin.core.storage.LocalFiles":                 {local, CodeRemovedType, Kestra2GuideURL},
 	}
 	for _, t := range []string{
 		"io.kestra.plugin.core.flow.ForEach", "io.kestra.plugin.core.flow.ForEachItem",
@@ -68,51 +68,51 @@ var removedTypes = func() map[string]removedType {
 		"io.kestra.core.tasks.flows.EachSequential", "io.kestra.core.tasks.flows.EachParallel",
 		"io.kestra.core.tasks.flows.ForEachItem",
 	} {
-		m[t] = removedType{loopReason, CodeForEachLoop, guideForEachLoop}
+		m[t] = removedTypeInfo{loopRewriteReason, CodeForEachLoop, guideForEachLoop}
 	}
 	return m
 }()
 
-// oldScriptPrefix is the old core script tasks (Bash, Python, Node...). The
+// coreScriptPrefix is the old core script tasks (Bash, Python, Node...). The
 // official tool neither rewrites nor flags them; 2.0 has no such class
 // (flows-changes.md "Core script tasks removed"). We report them under
 // removed-type: like the other removed types, 2.0 refuses the flow as an
 // unknown type and the guide's landing page lists the replacement, so the
 // report's grouping by code and its link stay right.
-const oldScriptPrefix = "io.kestra.core.tasks.scripts."
+const coreScriptPrefix = "io.kestra.core.tasks.scripts."
 
-const oldScriptReason = "an old core script task, removed in 2.0; rewrite as io.kestra.plugin.scripts.{shell,python,node}.{Commands,Script}: " +
+const coreScriptReason = "an old core script task, removed in 2.0; rewrite as io.kestra.plugin.scripts.{shell,python,node}.{Commands,Script}: " +
 	"a change of task type, and the old task's default runner was PROCESS (set taskRunner io.kestra.plugin.core.runner.Process to keep that)"
 
-func removedTypeTypes() typeSet {
-	names := []string{oldScriptPrefix}
-	for t := range removedTypes {
+func removedTypeMatcher() typeMatcher {
+	names := []string{coreScriptPrefix}
+	for t := range removedTypeReasons {
 		names = append(names, t)
 	}
-	return newTypeSet(names...)
+	return newTypeMatcher(names...)
 }
 
 // NewRemovedTypesRule reports the types 2.0 refuses and the tool cannot
 // rewrite: codes removed-type and foreach-loop, blocking.
 func NewRemovedTypesRule() Rule {
-	types := removedTypeTypes()
-	return &detectRule{name: DetectRemovedTypesName, url: GuideURL, mentions: types.mentionedIn,
-		detect: func(d *Document, f *detections) {
-			walkPlugins(d, func(m *yaml.Node, path string) {
-				t := scalarOf(lookup(m, "type"))
-				id := orUnknown(scalarOf(lookup(m, "id")))
-				if rt, ok := removedTypes[t]; ok {
+	types := removedTypeMatcher()
+	return &detectRule{name: DetectRemovedTypesName, url: Kestra2GuideURL, mentions: types.mentionedIn,
+		detect: func(d *Document, f *detectFindings) {
+			eachPluginMapping(d, func(m *yaml.Node, path string) {
+				t := scalarText(mergedValue(m, "type"))
+				id := idOrUnknown(scalarText(mergedValue(m, "id")))
+				if rt, ok := removedTypeReasons[t]; ok {
 					f.add(m, path, rt.code, SeverityBlocking, rt.url, "%s uses %s (%s)", id, t, rt.reason)
-				} else if strings.HasPrefix(t, oldScriptPrefix) {
-					f.add(m, path, CodeRemovedType, SeverityBlocking, GuideURL, "%s uses %s (%s)", id, t, oldScriptReason)
+				} else if strings.HasPrefix(t, coreScriptPrefix) {
+					f.add(m, path, CodeRemovedType, SeverityBlocking, Kestra2GuideURL, "%s uses %s (%s)", id, t, coreScriptReason)
 				}
 			})
 		}}
 }
 
-// stateStoreTypes are the official stateTaskKinds
+// stateStoreTaskTypes are the official stateTaskKinds
 // (kestra-io/kestra2-flow-migration internal/migrate/state_kv.go).
-var stateStoreTypes = newTypeSet(
+var stateStoreTaskTypes = newTypeMatcher(
 	"io.kestra.plugin.core.state.Get", "io.kestra.plugin.core.state.Set", "io.kestra.plugin.core.state.Delete",
 	"io.kestra.core.tasks.states.Get", "io.kestra.core.tasks.states.Set", "io.kestra.core.tasks.states.Delete",
 )
@@ -124,18 +124,18 @@ var stateStoreTypes = newTypeSet(
 // `name`: state_kv.go), so here the code is blocking until that rewrite
 // exists.
 func NewStateStoreRule() Rule {
-	return &detectRule{name: DetectStateStoreName, url: GuideURL, mentions: stateStoreTypes.mentionedIn,
-		detect: func(d *Document, f *detections) {
-			walkPlugins(d, func(m *yaml.Node, path string) {
-				t := scalarOf(lookup(m, "type"))
-				if !stateStoreTypes.has(t) {
+	return &detectRule{name: DetectStateStoreName, url: Kestra2GuideURL, mentions: stateStoreTaskTypes.mentionedIn,
+		detect: func(d *Document, f *detectFindings) {
+			eachPluginMapping(d, func(m *yaml.Node, path string) {
+				t := scalarText(mergedValue(m, "type"))
+				if !stateStoreTaskTypes.has(t) {
 					return
 				}
 				kind := t[strings.LastIndexByte(t, '.')+1:]
-				f.add(m, path, CodeStateToKV, SeverityBlocking, GuideURL,
+				f.add(m, path, CodeStateToKV, SeverityBlocking, Kestra2GuideURL,
 					"%s uses %s: the State Store is removed in 2.0; rewrite as io.kestra.plugin.core.kv.%s "+
 						"(`name` and the flow become a KV `key`, Set's `data` a `value` that replaces the stored map instead of merging into it, "+
-						"Get's outputs.<id>.data and .count come from outputs.<id>.value)", orUnknown(scalarOf(lookup(m, "id"))), t, kind)
+						"Get's outputs.<id>.data and .count come from outputs.<id>.value)", idOrUnknown(scalarText(mergedValue(m, "id"))), t, kind)
 			})
 		}}
 }
@@ -147,7 +147,7 @@ func NewStateStoreRule() Rule {
 // it is optional the flow saves and gets a 401 at run time unless the server
 // or namespace supplies credentials (advisory).
 var (
-	sdkAuthRequired = newTypeSet(
+	sdkAuthMandatory = newTypeMatcher(
 		"io.kestra.plugin.git.SyncFlow", "io.kestra.plugin.git.TenantSync", "io.kestra.plugin.git.NamespaceSync",
 		"io.kestra.plugin.ee.git.SyncApps", "io.kestra.plugin.ee.git.SyncBlueprints", "io.kestra.plugin.ee.git.SyncUnitTests",
 		"io.kestra.plugin.ee.git.SyncDashboards", "io.kestra.plugin.ee.git.PushApps", "io.kestra.plugin.ee.git.PushBlueprints",
@@ -158,24 +158,24 @@ var (
 		// official ee_clone rule does before its detectors run; reporting
 		// the task as needing auth would send users to the wrong fix.
 	)
-	sdkAuthAdvisory = newTypeSet(
+	sdkAuthOptional = newTypeMatcher(
 		"io.kestra.plugin.git.SyncFlows", "io.kestra.plugin.git.Sync", "io.kestra.plugin.git.PushFlows",
 		"io.kestra.plugin.ai.tool.KestraFlow", "io.kestra.plugin.kestra.",
 		// Ours: the official rename table moves core.log.Fetch into
 		// plugin-kestra (io.kestra.plugin.kestra.logs.Fetch), which then
 		// needs credentials like every io.kestra.plugin.kestra.* task.
-		logFetchOld,
+		logFetchType,
 	)
-	// sdkAuthConditional: the task calls the API only when this property is
+	// sdkAuthWhen: the task calls the API only when this property is
 	// true (or templated: it may render true).
-	sdkAuthConditional = map[string]string{"io.kestra.plugin.git.SyncNamespaceFiles": "includeChildNamespaces"}
+	sdkAuthWhen = map[string]string{"io.kestra.plugin.git.SyncNamespaceFiles": "includeChildNamespaces"}
 )
 
-const logFetchOld = "io.kestra.plugin.core.log.Fetch"
+const logFetchType = "io.kestra.plugin.core.log.Fetch"
 
-func sdkAuthTypes() typeSet {
-	s := newTypeSet("io.kestra.plugin.git.SyncNamespaceFiles")
-	for _, set := range []typeSet{sdkAuthRequired, sdkAuthAdvisory} {
+func sdkAuthMatcher() typeMatcher {
+	s := newTypeMatcher("io.kestra.plugin.git.SyncNamespaceFiles")
+	for _, set := range []typeMatcher{sdkAuthMandatory, sdkAuthOptional} {
 		for t := range set.exact {
 			s.add(t)
 		}
@@ -189,32 +189,32 @@ func sdkAuthTypes() typeSet {
 // NewSDKAuthRule reports API-calling tasks without an inline `auth`: codes
 // sdk-auth-required (blocking) and sdk-auth-advisory (advisory).
 func NewSDKAuthRule() Rule {
-	types := sdkAuthTypes()
+	types := sdkAuthMatcher()
 	return &detectRule{name: DetectSDKAuthName, url: guideSDKAuth, mentions: types.mentionedIn,
-		detect: func(d *Document, f *detections) {
-			walkPlugins(d, func(m *yaml.Node, path string) {
-				t := scalarOf(lookup(m, "type"))
-				if t == "" || !types.has(t) || lookup(m, "auth") != nil || isDefaultsEntry(path) {
+		detect: func(d *Document, f *detectFindings) {
+			eachPluginMapping(d, func(m *yaml.Node, path string) {
+				t := scalarText(mergedValue(m, "type"))
+				if t == "" || !types.has(t) || mergedValue(m, "auth") != nil || isDefaultsListEntry(path) {
 					return
 				}
-				id := orUnknown(scalarOf(lookup(m, "id")))
+				id := idOrUnknown(scalarText(mergedValue(m, "id")))
 				switch {
-				case sdkAuthRequired.has(t):
+				case sdkAuthMandatory.has(t):
 					f.add(m, path, CodeSDKAuthRequired, SeverityBlocking, guideSDKAuth,
 						"%s: %s has a mandatory `auth` property in 2.0: 2.0 refuses the flow on save (\"auth must be set\") "+
 							"and server or namespace credentials cannot stand in; add an inline `auth:` block", id, t)
-				case t == logFetchOld:
+				case t == logFetchType:
 					f.add(m, path, CodeSDKAuthAdvisory, SeverityAdvisory, guideSDKAuth,
 						"%s: %s becomes io.kestra.plugin.kestra.logs.Fetch, which calls the Kestra API and needs SDK "+
 							"authentication in 2.0: add an `auth:` block, or configure credentials at namespace/tenant or server level", id, t)
-				case sdkAuthAdvisory.has(t):
+				case sdkAuthOptional.has(t):
 					f.add(m, path, CodeSDKAuthAdvisory, SeverityAdvisory, guideSDKAuth,
 						"%s: %s calls the Kestra API and needs SDK authentication in 2.0: add an `auth:` block, "+
 							"or configure credentials at namespace/tenant or server level", id, t)
 				default:
-					prop := sdkAuthConditional[t]
-					v := lookup(m, prop)
-					if isTrue(v) || strings.Contains(scalarOf(v), "{{") {
+					prop := sdkAuthWhen[t]
+					v := mergedValue(m, prop)
+					if kestraTrue(v) || strings.Contains(scalarText(v), "{{") {
 						f.add(m, path, CodeSDKAuthAdvisory, SeverityAdvisory, guideSDKAuth,
 							"%s: %s with %s calls the Kestra API and needs SDK authentication in 2.0: add an `auth:` block, "+
 								"or configure credentials at namespace/tenant or server level", id, t, prop)
@@ -224,11 +224,11 @@ func NewSDKAuthRule() Rule {
 		}}
 }
 
-// isDefaultsEntry reports whether path is an entry of the root
+// isDefaultsListEntry reports whether path is an entry of the root
 // pluginDefaults/taskDefaults list: its `type` names the tasks it applies
 // to, it is not a task, so it needs no `auth` of its own (and 2.0 refuses
 // the whole list anyway: plugin-defaults-removed).
-func isDefaultsEntry(path string) bool {
+func isDefaultsListEntry(path string) bool {
 	for _, k := range []string{"pluginDefaults[", "taskDefaults["} {
 		if rest, ok := strings.CutPrefix(path, k); ok {
 			return strings.IndexByte(rest, '.') < 0 && strings.HasSuffix(rest, "]")
