@@ -342,7 +342,7 @@ func (s typeMatcher) mentionedIn(src []byte) bool {
 		}
 		start := from + i
 		end := start + len(stem)
-		for end < len(src) && typeNameByte[src[end]] {
+		for end < len(src) && kestraNameChars[src[end]] {
 			end++
 		}
 		if s.hasBytes(src[start:end]) {
@@ -352,14 +352,14 @@ func (s typeMatcher) mentionedIn(src []byte) bool {
 	}
 }
 
-var typeNameByte = func() (t [256]bool) {
+var kestraNameChars = func() (t [256]bool) {
 	for c := 0; c < 256; c++ {
-		t[c] = isTypeNameByte(byte(c))
+		t[c] = isKestraNameChar(byte(c))
 	}
 	return t
 }()
 
-func isTypeNameByte(c byte) bool {
+func isKestraNameChar(c byte) bool {
 	return c == '.' || c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 

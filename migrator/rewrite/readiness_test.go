@@ -33,7 +33,7 @@ func TestReadiness(t *testing.T) {
 
 // TestReadinessOfRealResults ties Readiness to what the rewriter returns.
 func TestReadinessOfRealResults(t *testing.T) {
-	rw := MustRewriter(Options{})
+	rw := goldenRewriter()
 	cases := map[string]ReadinessClass{
 		"testdata/detect/clean.in.yml":                    ReadinessReady,
 		"testdata/detect/ion-read.in.yml":                 ReadinessAdvisory,
