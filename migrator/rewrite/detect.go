@@ -334,14 +334,20 @@ func (s typeMatcher) hasBytes(t []byte) bool {
 // and reports whether one is in the set (or the source hides a name behind
 // an escape). One pass, no parse, no allocation.
 func (s typeMatcher) mentionedIn(src []byte) bool {
-	stem := []byte("io.kestra.")
+	// "kestra." is searched rather than "io.kestra.": 'k' is a rarer first
+	// byte than 'i', which keeps the search on its fast path.
+	stem := []byte("kestra.")
 	for from := 0; ; {
 		i := bytes.Index(src[from:], stem)
 		if i < 0 {
 			return mayHideWords(src)
 		}
-		start := from + i
-		end := start + len(stem)
+		start := from + i - len("io.")
+		end := from + i + len(stem)
+		if start < 0 || string(src[start:from+i]) != "io." {
+			from = end
+			continue
+		}
 		for end < len(src) && kestraNameChars[src[end]] {
 			end++
 		}
@@ -363,24 +369,39 @@ func isKestraNameChar(c byte) bool {
 	return c == '.' || c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
-// mayCall reports whether src may hold a call `name(` whose text after
-// the parenthesis satisfies rest (or hides one behind an escape). Between
-// the name and '(' it skips what YAML may turn into Pebble white space:
-// blanks, line breaks (folding), and any backslash escape.
-func mayCall(src []byte, name string, rest func(after []byte) bool) bool {
+// mayCall reports whether src may hold a call to one of names whose text
+// after the parenthesis satisfies rest (or hides one behind an escape). It
+// looks for each '(' (rare outside expressions and scripts) and back over
+// what YAML may turn into Pebble white space: blanks, line breaks (folding)
+// and backslash escapes.
+func mayCall(src []byte, names []string, rest func(after []byte) bool) bool {
 	if mayHideWords(src) {
 		return true
 	}
 	for from := 0; ; {
-		i := bytes.Index(src[from:], []byte(name))
+		i := bytes.IndexByte(src[from:], '(')
 		if i < 0 {
 			return false
 		}
-		j := skipPebbleBlank(src, from+i+len(name))
-		if j < len(src) && src[j] == '(' && rest(src[j+1:]) {
-			return true
+		p := from + i
+		j := p
+	back:
+		for j > 0 {
+			switch c := src[j-1]; {
+			case j >= 2 && src[j-2] == '\\':
+				j -= 2
+			case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+				j--
+			default:
+				break back
+			}
 		}
-		from += i + len(name)
+		for _, n := range names {
+			if j >= len(n) && string(src[j-len(n):j]) == n && rest(src[p+1:]) {
+				return true
+			}
+		}
+		from = p + 1
 	}
 }
 

@@ -66,7 +66,9 @@ func NewTriggerConditionsRule() Rule {
 		keys[i] = k.key
 	}
 	return &detectRule{name: DetectTriggerConditionsName, keys: keys, url: guideTriggerConditions,
-		mentions: func(src []byte) bool { return mayContainAny(src, "onditions", "timeWindow") },
+		// "ditions" is in conditions, scheduleConditions and preconditions;
+		// both needles start with rarer bytes than 'c' or 't'.
+		mentions: func(src []byte) bool { return mayContainAny(src, "ditions", "Window") },
 		detect: func(d *Document, f *detectFindings) {
 			eachRootTrigger(d, func(t *yaml.Node, path string) {
 				id := idOrUnknown(scalarText(mergedValue(t, "id")))

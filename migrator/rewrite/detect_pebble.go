@@ -29,8 +29,9 @@ var versionArgPattern = regexp.MustCompile(`\b(?:read|fileURI)\s*\([^)]*\bversio
 func NewPebbleVersionArgRule() Rule {
 	return &detectRule{name: DetectPebbleVersionArgName, url: Kestra2GuideURL,
 		mentions: func(src []byte) bool {
-			hasVersion := func(after []byte) bool { return bytes.Contains(after, []byte("version")) }
-			return mayCall(src, "read", hasVersion) || mayCall(src, "fileURI", hasVersion)
+			return mayCall(src, []string{"read", "fileURI"}, func(after []byte) bool {
+				return bytes.Contains(after, []byte("version"))
+			})
 		},
 		detect: func(d *Document, f *detectFindings) {
 			eachScalarValue(d.Root, "", func(s *yaml.Node, path string) {
@@ -56,7 +57,7 @@ var ionReadPattern = regexp.MustCompile(`(fromIon\s*\(\s*)?\bread\s*\(\s*outputs
 func NewIonReadRule() Rule {
 	return &detectRule{name: DetectIonReadName, url: guideIonBinaryFormat,
 		mentions: func(src []byte) bool {
-			return mayCall(src, "read", func(after []byte) bool {
+			return mayCall(src, []string{"read"}, func(after []byte) bool {
 				return bytes.HasPrefix(after[skipPebbleBlank(after, 0):], []byte("outputs"))
 			})
 		},

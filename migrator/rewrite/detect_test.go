@@ -229,6 +229,12 @@ func TestDetectMentionsCases(t *testing.T) {
 		{DetectIonReadName, `m: "{{ read(\toutputs.a.uri) }}"`, true},
 		{DetectIonReadName, "description: already read the outputs\nm: \"{{ read('f') }} {{ outputs.a }}\"", false},
 		{DetectPebbleVersionArgName, "m: \"{{ fileURI ('a', version=1) }}\"", true},
+		{DetectPebbleVersionArgName, "m: \"{{ fileURI\\t('a', version=1) }}\"", true},
+		{DetectPebbleVersionArgName, "m: >\n  {{ read\n  ('a', version=1) }}", true},
+		{DetectPebbleVersionArgName, "m: \"{{ readAll('a', version=1) }}\" # not a read() call", false},
+		{DetectIonReadName, "m: \"{{ read\\ (outputs.a.uri) }}\"", true},
+		{DetectRemovedTypesName, "kestra.plugin.core.flow.ForEach", false},
+		{DetectRemovedTypesName, "type: io.kestra.plugin.core.flow.EachParallel", true},
 		{DetectPebbleVersionArgName, "description: read this\nversion: 3\n", false},
 	}
 	for _, c := range cases {
