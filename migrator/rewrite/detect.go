@@ -54,7 +54,7 @@ type detectRule struct {
 	keys     []string
 	url      string
 	mentions func(src []byte) bool
-	detect   func(d *Document, r *detectFindings)
+	detect   func(d *Document, f *detectFindings)
 }
 
 // Info implements Rule. Since is empty: detections run for every target.
