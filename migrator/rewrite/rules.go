@@ -10,5 +10,15 @@ type RuleConfig struct {
 func DefaultRules(cfg RuleConfig) []Rule {
 	return []Rule{
 		NewRunnerRule(cfg.Runner),
+		NewRemovedTypesRule(),
+		NewStateStoreRule(),
+		NewSDKAuthRule(),
+		NewPluginDefaultsRule(),
+		NewTriggerConditionsRule(),
+		NewTriggerInputsRule(),
+		NewWorkerGroupRule(),
+		NewReservedFlowIDRule(),
+		NewPebbleVersionArgRule(),
+		NewIonReadRule(),
 	}
 }
