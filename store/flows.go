@@ -39,7 +39,8 @@ func (r flowRecord) state(ns, id string) FlowState {
 
 // PutFlowStates records states in one durable commit, shared with
 // concurrent callers (bbolt Batch). UpdatedAt defaults to now.
-func (s *Store) PutFlowStates(states []FlowState) error {
+func (s *Store) PutFlowStates(states []FlowState) (err error) {
+	defer s.shield(&err)()
 	if len(states) == 0 {
 		return nil
 	}
@@ -73,11 +74,12 @@ func (s *Store) flowStatePuts(states []FlowState) ([]put, error) {
 }
 
 // DeleteFlowState forgets a flow (deleted on the server); absent is not an error.
-func (s *Store) DeleteFlowState(ns, id string) error {
+func (s *Store) DeleteFlowState(ns, id string) (err error) {
+	defer s.shield(&err)()
 	if err := checkFlow(ns, id); err != nil {
 		return fmt.Errorf("delete flow state: %w", err)
 	}
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err = s.db.Batch(func(tx *bolt.Tx) error {
 		b, err := bucketFor(tx, bucketFlows)
 		if err != nil {
 			return err
@@ -91,9 +93,10 @@ func (s *Store) DeleteFlowState(ns, id string) error {
 }
 
 // FlowState returns one flow's state, or an error wrapping ErrNotFound.
-func (s *Store) FlowState(ns, id string) (FlowState, error) {
+func (s *Store) FlowState(ns, id string) (_ FlowState, err error) {
+	defer s.shield(&err)()
 	var rec flowRecord
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		return getJSON(tx, bucketFlows, flowKey(ns, id), &rec)
 	})
 	if err != nil {
@@ -104,9 +107,10 @@ func (s *Store) FlowState(ns, id string) (FlowState, error) {
 
 // FlowStates returns the states of the flows of exactly namespace ns (not
 // its children), keyed by flow id; empty when there are none.
-func (s *Store) FlowStates(ns string) (map[string]FlowState, error) {
+func (s *Store) FlowStates(ns string) (_ map[string]FlowState, err error) {
+	defer s.shield(&err)()
 	out := map[string]FlowState{}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketFlows)
 		if b == nil {
 			return nil

@@ -47,7 +47,8 @@ func (s *Store) PutProgress(p NamespaceProgress) error {
 // of a namespace's pass. A mark that cannot apply (an unknown snapshot, a
 // state change that makes no sense) is left out and reported; the rest is
 // recorded.
-func (s *Store) RecordNamespace(states []FlowState, p NamespaceProgress, marks ...SnapshotMark) error {
+func (s *Store) RecordNamespace(states []FlowState, p NamespaceProgress, marks ...SnapshotMark) (err error) {
+	defer s.shield(&err)()
 	if err := checkPart("namespace", p.Namespace); err != nil {
 		return fmt.Errorf("put progress: %w", err)
 	}
@@ -88,9 +89,10 @@ func (s *Store) RecordNamespace(states []FlowState, p NamespaceProgress, marks .
 }
 
 // Progress returns a namespace's progress, or an error wrapping ErrNotFound.
-func (s *Store) Progress(ns string) (NamespaceProgress, error) {
+func (s *Store) Progress(ns string) (_ NamespaceProgress, err error) {
+	defer s.shield(&err)()
 	var rec progressRecord
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		return getJSON(tx, bucketProgress, []byte(ns), &rec)
 	})
 	if err != nil {
@@ -100,9 +102,10 @@ func (s *Store) Progress(ns string) (NamespaceProgress, error) {
 }
 
 // AllProgress returns the progress of every namespace, sorted by namespace.
-func (s *Store) AllProgress() ([]NamespaceProgress, error) {
+func (s *Store) AllProgress() (_ []NamespaceProgress, err error) {
+	defer s.shield(&err)()
 	var out []NamespaceProgress
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketProgress)
 		if b == nil {
 			return nil

@@ -78,7 +78,8 @@ func validRunStatus(s string) bool {
 
 // CreateRun records a new run. Status defaults to running and StartedAt to
 // now; Server is stored with any credentials stripped.
-func (s *Store) CreateRun(r Run) error {
+func (s *Store) CreateRun(r Run) (err error) {
+	defer s.shield(&err)()
 	if err := checkPart("run id", r.ID); err != nil {
 		return fmt.Errorf("create run: %w", err)
 	}
@@ -113,14 +114,15 @@ func (s *Store) CreateRun(r Run) error {
 }
 
 // FinishRun records how a run ended.
-func (s *Store) FinishRun(id string, finishedAt time.Time, status string, counters map[string]int, errMsg string) error {
+func (s *Store) FinishRun(id string, finishedAt time.Time, status string, counters map[string]int, errMsg string) (err error) {
+	defer s.shield(&err)()
 	if err := checkPart("run id", id); err != nil {
 		return fmt.Errorf("finish run: %w", err)
 	}
 	if !validRunStatus(status) {
 		return fmt.Errorf("finish run %s: unknown status %q", id, status)
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		var rec runRecord
 		if err := getJSON(tx, bucketRuns, []byte(id), &rec); err != nil {
 			return err
@@ -143,9 +145,10 @@ func (s *Store) FinishRun(id string, finishedAt time.Time, status string, counte
 }
 
 // Run returns the run with that id, or an error wrapping ErrNotFound.
-func (s *Store) Run(id string) (Run, error) {
+func (s *Store) Run(id string) (_ Run, err error) {
+	defer s.shield(&err)()
 	var rec runRecord
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		return getJSON(tx, bucketRuns, []byte(id), &rec)
 	})
 	if err != nil {
@@ -157,9 +160,10 @@ func (s *Store) Run(id string) (Run, error) {
 // Runs returns up to limit runs (all when limit <= 0), newest first: by id,
 // which NewRunID makes sort by start time, and by StartedAt among runs that
 // started within the same second.
-func (s *Store) Runs(limit int) ([]Run, error) {
+func (s *Store) Runs(limit int) (_ []Run, err error) {
+	defer s.shield(&err)()
 	var runs []Run
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRuns)
 		if b == nil {
 			return nil

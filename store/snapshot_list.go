@@ -41,9 +41,10 @@ func (s *Store) Snapshots(f SnapshotFilter) ([]Snapshot, error) {
 // Snapshots, stopping at fn's first error (returned as is). fn runs inside a
 // read transaction: keep it short, and do not write to the store from it.
 // The Snapshot it gets is its own to keep.
-func (s *Store) ForEachSnapshot(f SnapshotFilter, fn func(Snapshot) error) error {
+func (s *Store) ForEachSnapshot(f SnapshotFilter, fn func(Snapshot) error) (err error) {
+	defer s.shield(&err)()
 	var fnErr error
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketSnapshots)
 		if meta == nil {
 			return nil
@@ -69,7 +70,7 @@ func (s *Store) ForEachSnapshot(f SnapshotFilter, fn func(Snapshot) error) error
 					return err
 				}
 			}
-			if err := fn(snap); err != nil {
+			if err := callFn(fn, snap); err != nil {
 				fnErr = err
 				return err
 			}

@@ -95,7 +95,8 @@ func decodeSources(raw []byte) (original, migrated []byte, err error) {
 // is a harmless retry; replacing a different original, or a snapshot that
 // was written or rolled back, fails with ErrSnapshotExists (an abandoned one
 // may be replaced).
-func (s *Store) SaveSnapshot(snap Snapshot) error {
+func (s *Store) SaveSnapshot(snap Snapshot) (err error) {
+	defer s.shield(&err)()
 	commit, err := s.saveSnapshotTx(snap)
 	if err == nil {
 		err = s.db.Batch(commit)
@@ -188,7 +189,8 @@ func putAll(tx *bolt.Tx, puts []put) error {
 // records the revision the write produced; by (when not empty) records the
 // rollback run. Moves: saved -> written | abandoned | rolled-back,
 // written -> rolled-back; repeating the current state is allowed.
-func (s *Store) MarkSnapshot(runID, ns, id string, state SnapshotState, newRevision int, by string) error {
+func (s *Store) MarkSnapshot(runID, ns, id string, state SnapshotState, newRevision int, by string) (err error) {
+	defer s.shield(&err)()
 	m := SnapshotMark{RunID: runID, Namespace: ns, FlowID: id, State: state, NewRevision: newRevision, By: by}
 	if err := m.check(); err != nil {
 		return err
@@ -211,7 +213,8 @@ type SnapshotMark struct {
 // MarkSnapshots records several state changes in one transaction: one fsync
 // for a whole batch of writes. A refused change fails them all (none is
 // recorded), naming the snapshot.
-func (s *Store) MarkSnapshots(marks []SnapshotMark) error {
+func (s *Store) MarkSnapshots(marks []SnapshotMark) (err error) {
+	defer s.shield(&err)()
 	for _, m := range marks {
 		if err := m.check(); err != nil {
 			return err
@@ -275,9 +278,10 @@ func allowed(from, to SnapshotState) bool {
 }
 
 // Snapshot returns one snapshot with its sources, or an error wrapping ErrNotFound.
-func (s *Store) Snapshot(runID, ns, id string) (Snapshot, error) {
+func (s *Store) Snapshot(runID, ns, id string) (_ Snapshot, err error) {
+	defer s.shield(&err)()
 	var snap Snapshot
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		var err error
 		snap, err = readSnapshot(tx, runID, ns, id)
 		return err
@@ -290,9 +294,10 @@ func (s *Store) Snapshot(runID, ns, id string) (Snapshot, error) {
 
 // LatestSnapshot returns the most recently saved snapshot of a flow, or an
 // error wrapping ErrNotFound.
-func (s *Store) LatestSnapshot(ns, id string) (Snapshot, error) {
+func (s *Store) LatestSnapshot(ns, id string) (_ Snapshot, err error) {
+	defer s.shield(&err)()
 	var snap Snapshot
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketLatest)
 		if b == nil {
 			return ErrNotFound

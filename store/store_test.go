@@ -183,7 +183,7 @@ func TestSchema(t *testing.T) {
 			if err := os.WriteFile(p, []byte(strings.Repeat("not bolt\n", 1000)), 0o600); err != nil {
 				t.Fatal(err)
 			}
-		}, wantErr: "open state file"},
+		}, wantErr: "state file is corrupt"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
