@@ -17,7 +17,7 @@ import (
 func populated(t *testing.T) (string, []byte) {
 	t.Helper()
 	path := testPath(t)
-	s := openTest(t, path, Options{NoSync: true})
+	s := bound(t, openTest(t, path, Options{NoSync: true}))
 	mustCreateRun(t, s, "r1")
 	src := bytes.Repeat([]byte("tasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n"), 40)
 	for i := range 200 {

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -50,6 +51,7 @@ type Store struct {
 	readOnly bool
 	now      func() time.Time
 	live     *livePublisher // nil unless Options.PublishLive
+	bound    atomic.Pointer[ServerID]
 }
 
 // Open opens the state file at path, creating it (and its parent
