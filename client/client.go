@@ -23,7 +23,7 @@ type Client struct {
 	tenant      string
 
 	versionMu sync.Mutex
-	version   *string
+	serverCfg *serverConfigs // /api/v1/configs, once read
 
 	noSort atomic.Bool // the server refused search's sort parameter
 }
