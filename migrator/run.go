@@ -40,11 +40,27 @@ func (e *Engine) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the server version: %w", err)
 	}
+	if err := e.bindStore(ctx, tenant); err != nil {
+		return nil, err
+	}
 	if err := r.start(version, tenant); err != nil {
 		return nil, err
 	}
 	err = r.execute(ctx)
 	return r.finish(err), err
+}
+
+// bindStore scopes the state file to the server: another server's records
+// are never used, marked or written (store.ErrOtherServer).
+func (e *Engine) bindStore(ctx context.Context, tenant string) error {
+	if e.Store == nil {
+		return nil
+	}
+	instance, err := e.Source.ServerInstance(ctx)
+	if err != nil {
+		return fmt.Errorf("read the server's instance id: %w", err)
+	}
+	return e.Store.BindServer(store.ServerID{URL: e.Source.Server(), Tenant: tenant, Instance: instance})
 }
 
 // concurrency is the number of flows in flight, at least 1.
@@ -108,7 +124,7 @@ func (r *run) resumable() (store.Run, bool) {
 	}
 	sel := r.opts.Selection.Strings()
 	for _, prev := range runs {
-		if prev.Command != string(ModeApply) || prev.Server != r.e.Source.Server() || !slices.Equal(prev.Selection, sel) {
+		if prev.Command != string(ModeApply) || !slices.Equal(prev.Selection, sel) { // Runs lists this server's only
 			continue
 		}
 		if prev.Status == store.RunRunning || prev.Status == store.RunInterrupted {

@@ -43,7 +43,7 @@ func newApplyCommand(a *app) *cobra.Command {
 }
 
 func runApply(ctx context.Context, a *app, o applyOptions, sel migrator.Selection) error {
-	cli, st, closeStore, err := a.connect()
+	cli, st, closeStore, err := a.connect(false)
 	if err != nil {
 		return err
 	}

@@ -69,7 +69,7 @@ func runDemo(cmd *cobra.Command, a *app, o outputOptions) error {
 	if err := a.printReport(rep, o); err != nil {
 		return err
 	}
-	st, closeStore, err := a.openStore()
+	st, closeStore, err := a.openStore(false)
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"errors"
+
 	"github.com/spf13/cobra"
 
 	"github.com/kestra-migrator/kestra-migrator/migrator"
+	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
 type rollbackOptions struct {
@@ -28,12 +31,15 @@ func newRollbackCommand(a *app) *cobra.Command {
 			if err := o.outputOptions.validate(); err != nil {
 				return err
 			}
-			cli, st, closeStore, err := a.connect()
+			cli, st, closeStore, err := a.connect(true)
 			if err != nil {
 				return err
 			}
 			defer closeStore()
 			rep, err := a.engine(cli, st, engineOptions{diff: o.wantDiff()}).Rollback(cmd.Context(), o.RollbackOptions)
+			if rep == nil && (errors.Is(err, store.ErrOtherServer) || (o.RunID != "" && errors.Is(err, store.ErrNotFound))) {
+				return &usageError{err} // the wrong server or a --run not in the state file: nothing was done
+			}
 			if err := a.finishReport(rep, o.outputOptions, err); err != nil {
 				return err
 			}

@@ -77,13 +77,14 @@ func (a *app) engine(cli *client.Client, st *store.Store, o engineOptions) *migr
 }
 
 // connect opens the client and, read-write and locked, the state file:
-// what apply and rollback need. The returned func closes the state file.
-func (a *app) connect() (*client.Client, *store.Store, func(), error) {
+// what apply and rollback need. mustExist (rollback) refuses a missing state
+// file and creates nothing. The returned func closes the state file.
+func (a *app) connect(mustExist bool) (*client.Client, *store.Store, func(), error) {
 	cli, err := a.newClient()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	st, closeStore, err := a.openStore()
+	st, closeStore, err := a.openStore(mustExist)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -103,10 +104,15 @@ func (a *app) finishReport(rep *migrator.Report, o outputOptions, err error) err
 
 // openStore takes the state file's process lock (one writer process per
 // file) and opens it read-write. The returned func releases both.
-func (a *app) openStore() (*store.Store, func(), error) {
+func (a *app) openStore(mustExist bool) (*store.Store, func(), error) {
 	path, err := a.cfg.dbPath()
 	if err != nil {
 		return nil, nil, err
+	}
+	if mustExist {
+		if err := store.CheckExists(path); err != nil { // before the lock file is made
+			return nil, nil, err
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, nil, fmt.Errorf("state file: %w", err)

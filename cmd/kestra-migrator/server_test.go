@@ -251,6 +251,9 @@ func TestStatusDuringARunReadsItsLiveProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	if err := st.BindServer(store.ServerID{URL: "http://kestra.test:8080", Tenant: "main"}); err != nil {
+		t.Fatal(err)
+	}
 	if err := st.CreateRun(store.Run{ID: "20261127T100000Z-abcdef", Command: "apply"}); err != nil {
 		t.Fatal(err)
 	}

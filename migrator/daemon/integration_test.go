@@ -121,6 +121,9 @@ func TestDaemonKeepsTheFleetMigrated(t *testing.T) {
 			return false
 		}
 		defer st.Close()
+		if err := st.BindServer(store.ServerID{URL: srv.URL(), Tenant: "main", Instance: srv.Options().Instance}); err != nil {
+			return false
+		}
 		states, err := st.FlowStates("company.team00")
 		return err == nil && states["copied-blueprint"].SourceHash != "" && states["copied-blueprint"].Status == "migrated"
 	})
