@@ -61,6 +61,9 @@ func New(cfg Config) (*Client, error) {
 	ht.MaxIdleConnsPerHost = 32
 	tr := &transport{next: ht, host: base.Host, auth: auth, userAgent: cfg.UserAgent,
 		timeout: cfg.Timeout, log: cfg.Logger, observer: cfg.Observer}
+	if cfg.BreakerThreshold > 0 {
+		tr.breaker = newBreaker(base.Redacted(), cfg.BreakerThreshold, cfg.BreakerCooldown, cfg.Logger)
+	}
 	if cfg.RateLimit > 0 {
 		// Burst 1: requests are spaced evenly rather than sent in bursts.
 		tr.limiter = rate.NewLimiter(rate.Limit(cfg.RateLimit), 1)

@@ -21,6 +21,8 @@ const (
 	DefaultValidateBatchSize = 50
 	DefaultPageSize          = 500
 	DefaultExportEntryLimit  = 64 << 20
+	DefaultBreakerThreshold  = 5
+	DefaultBreakerCooldown   = 30 * time.Second
 	DefaultUserAgent         = "kestra-migrator"
 
 	// maxRetryAfter caps a server's Retry-After so a bad header cannot stall a run.
@@ -48,6 +50,14 @@ type Config struct {
 	Retries                    int           // retries after the first attempt; 0 = default 5, negative = none
 	RetryWaitMin, RetryWaitMax time.Duration // backoff bounds; defaults 200ms and 10s
 	RateLimit                  float64       // requests per second over all calls; 0 = unlimited
+
+	// BreakerThreshold: after this many attempts in a row, over all calls,
+	// got no answer (connection refused or reset, nothing within Timeout, a
+	// gateway's 502 or 504), every request fails at once with an error
+	// matching ErrUnreachable, logged once, for BreakerCooldown; then one
+	// request probes the server. 0 = default 5; negative = never.
+	BreakerThreshold int
+	BreakerCooldown  time.Duration // default 30s
 
 	ValidateBatchSize int    // sources per validate request; default 50
 	ExportEntryLimit  int64  // largest accepted ZIP entry in bytes; default 64 MiB
@@ -103,6 +113,12 @@ func (c *Config) applyDefaults() {
 	}
 	if c.RetryWaitMax < c.RetryWaitMin {
 		c.RetryWaitMax = c.RetryWaitMin
+	}
+	if c.BreakerThreshold == 0 {
+		c.BreakerThreshold = DefaultBreakerThreshold
+	}
+	if c.BreakerCooldown <= 0 {
+		c.BreakerCooldown = DefaultBreakerCooldown
 	}
 	if c.ValidateBatchSize <= 0 {
 		c.ValidateBatchSize = DefaultValidateBatchSize

@@ -32,6 +32,9 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 	if errors.As(err, &perm) {
 		return false, perm.err
 	}
+	if errors.Is(err, ErrUnreachable) {
+		return false, err // the breaker is open: retrying cannot help before it closes
+	}
 	return retryablehttp.ErrorPropagatedRetryPolicy(ctx, resp, err)
 }
 
