@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/kestra-migrator/kestra-migrator/client"
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
@@ -31,6 +32,11 @@ func (e *Engine) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	if opts.Mode == ModeApply && e.Store == nil {
 		return nil, errors.New("apply needs a state file")
 	}
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	ec := *e
+	ec.Source = stopOnUnreachable{FlowSource: e.Source, stop: stop}
+	e = &ec
 	r := &run{e: e, opts: opts, slots: make(chan struct{}, e.concurrency())}
 	tenant, err := e.Source.ResolveTenant(ctx)
 	if err != nil {
@@ -46,7 +52,7 @@ func (e *Engine) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	if err := r.start(version, tenant); err != nil {
 		return nil, err
 	}
-	err = r.execute(ctx)
+	err = stoppedError(ctx, r.execute(ctx))
 	return r.finish(err), err
 }
 
@@ -144,6 +150,8 @@ func (r *run) finish(runErr error) *Report {
 	}
 	status, msg := store.RunDone, ""
 	switch {
+	case errors.Is(runErr, client.ErrUnreachable): // resumable, like an interrupt
+		status, msg = store.RunInterrupted, runErr.Error()
 	case errors.Is(runErr, context.Canceled):
 		status, msg = store.RunInterrupted, "interrupted"
 	case runErr != nil:
