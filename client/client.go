@@ -26,6 +26,8 @@ type Client struct {
 	serverCfg *serverConfigs // /api/v1/configs, once read
 
 	noSort atomic.Bool // the server refused search's sort parameter
+
+	limits *answerLimits
 }
 
 var tenantPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_-]*$`)
@@ -74,7 +76,7 @@ func New(cfg Config) (*Client, error) {
 		// misconfiguration at best, so the 3xx is reported instead.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	return &Client{cfg: cfg, base: base, hc: &retryablehttp.Client{
+	return &Client{cfg: cfg, base: base, limits: newAnswerLimits(cfg.MaxAnswerSize, cfg.AnswerBudget), hc: &retryablehttp.Client{
 		HTTPClient:   hc,
 		RetryWaitMin: cfg.RetryWaitMin,
 		RetryWaitMax: cfg.RetryWaitMax,

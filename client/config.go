@@ -21,6 +21,9 @@ const (
 	DefaultValidateBatchSize = 50
 	DefaultPageSize          = 500
 	DefaultExportEntryLimit  = 64 << 20
+	DefaultMaxAnswerSize     = 32 << 20
+	DefaultAnswerBudget      = 2 * DefaultMaxAnswerSize
+	DefaultExportLimit       = 2 << 30
 	DefaultBreakerThreshold  = 5
 	DefaultBreakerCooldown   = 30 * time.Second
 	DefaultUserAgent         = "kestra-migrator"
@@ -61,6 +64,14 @@ type Config struct {
 
 	ValidateBatchSize int    // sources per validate request; default 50
 	ExportEntryLimit  int64  // largest accepted ZIP entry in bytes; default 64 MiB
+	ExportLimit       int64  // largest accepted export (spooled to TempDir) in bytes; default 2 GiB
+
+	// MaxAnswerSize refuses a JSON answer larger than this many bytes, with
+	// an error naming the call (default 32 MiB); AnswerBudget bounds the
+	// bytes of the answers being read and decoded at once, over all calls
+	// (default twice MaxAnswerSize): memory stays bounded whatever the
+	// server sends and however many calls are in flight.
+	MaxAnswerSize, AnswerBudget int64
 	TempDir           string // where exports are spooled; default os.TempDir()
 
 	Logger    *slog.Logger // nil discards; one debug record per attempt
@@ -125,6 +136,15 @@ func (c *Config) applyDefaults() {
 	}
 	if c.ExportEntryLimit <= 0 {
 		c.ExportEntryLimit = DefaultExportEntryLimit
+	}
+	if c.ExportLimit <= 0 {
+		c.ExportLimit = DefaultExportLimit
+	}
+	if c.MaxAnswerSize <= 0 {
+		c.MaxAnswerSize = DefaultMaxAnswerSize
+	}
+	if c.AnswerBudget <= 0 {
+		c.AnswerBudget = 2 * c.MaxAnswerSize
 	}
 	if c.UserAgent == "" {
 		c.UserAgent = DefaultUserAgent
