@@ -50,6 +50,7 @@ func newDaemonCommand(a *app) *cobra.Command {
 	f.Float64("jitter", 0.1, "spread each wait by up to this fraction of it, either way")
 	f.String("mode", "plan", "plan (report only) or apply (migrate)")
 	f.String("listen", "127.0.0.1:9464", "HOST:PORT of the HTTP endpoints (0.0.0.0:9464 in a container)")
+	f.StringSlice("allowed-hosts", nil, `host names requests may carry besides localhost, loopback and the listen address ("*": any); others are refused (DNS rebinding)`)
 	f.String("window", "", `apply only between these times, e.g. "22:00-06:00 Europe/Paris"; outside, passes only plan ("": always)`)
 	f.String("window-timezone", "", "time zone of a --window that names none (default: local time)")
 	f.BoolVar(&o.Once, "once", false, "run one pass and exit, serving nothing (for a CronJob)")
@@ -117,7 +118,7 @@ func (a *app) daemonConfig(obs client.Observer, sel migrator.Selection) (daemon.
 	e := a.engine(cli, nil, engineOptions{validate: true})
 	e.Observer = nil // no progress bar in a daemon
 	cfg := daemon.Config{Interval: interval, Jitter: jitter, Mode: migrator.Mode(v.GetString("mode")), Window: window,
-		Selection: sel, StatePath: path, Listen: v.GetString("listen"), Engine: e, Log: a.log}
+		Selection: sel, StatePath: path, Listen: v.GetString("listen"), AllowedHosts: v.GetStringSlice("allowed-hosts"), Engine: e, Log: a.log}
 	if err := cfg.Validate(); err != nil {
 		return daemon.Config{}, &usageError{err}
 	}
