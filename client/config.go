@@ -21,8 +21,8 @@ const (
 	DefaultValidateBatchSize = 50
 	DefaultPageSize          = 500
 	DefaultExportEntryLimit  = 64 << 20
-	DefaultMaxAnswerSize     = 32 << 20
-	DefaultAnswerBudget      = 2 * DefaultMaxAnswerSize
+	DefaultMaxAnswerSize     = 64 << 20 // a 20 MB flow answers about 45 MB: its source, and its tasks parsed
+	DefaultAnswerBudget      = DefaultMaxAnswerSize
 	DefaultExportLimit       = 2 << 30
 	DefaultBreakerThreshold  = 5
 	DefaultBreakerCooldown   = 30 * time.Second
@@ -67,10 +67,10 @@ type Config struct {
 	ExportLimit       int64  // largest accepted export (spooled to TempDir) in bytes; default 2 GiB
 
 	// MaxAnswerSize refuses a JSON answer larger than this many bytes, with
-	// an error naming the call (default 32 MiB); AnswerBudget bounds the
+	// an error naming the call (default 64 MiB); AnswerBudget bounds the
 	// bytes of the answers being read and decoded at once, over all calls
-	// (default twice MaxAnswerSize): memory stays bounded whatever the
-	// server sends and however many calls are in flight.
+	// (default 64 MiB, never less than MaxAnswerSize): memory stays bounded
+	// whatever the server sends and however many calls are in flight.
 	MaxAnswerSize, AnswerBudget int64
 	TempDir           string // where exports are spooled; default os.TempDir()
 
@@ -144,7 +144,7 @@ func (c *Config) applyDefaults() {
 		c.MaxAnswerSize = DefaultMaxAnswerSize
 	}
 	if c.AnswerBudget <= 0 {
-		c.AnswerBudget = 2 * c.MaxAnswerSize
+		c.AnswerBudget = max(DefaultAnswerBudget, c.MaxAnswerSize)
 	}
 	if c.UserAgent == "" {
 		c.UserAgent = DefaultUserAgent
