@@ -16,6 +16,12 @@ import (
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
+// noTimeout is the per-request timeout of the tests' clients: none a loaded
+// machine can reach (the race detector on two busy cores slows the fake
+// tenfold: a 3,000-flow export took more than 5s); a hang is caught by go
+// test's own -timeout, and the tests about timeouts set their own.
+const noTimeout = time.Hour
+
 // fleet is a fake Kestra seeded with generated flows, a client and a state file.
 type fleet struct {
 	srv   *kestratest.Server
@@ -31,7 +37,8 @@ func newFleet(t testing.TB, flows []fleettest.Flow, opts kestratest.Options) *fl
 		t.Fatal(err)
 	}
 	cli, err := client.New(client.Config{Server: srv.URL(), Username: opts.Username, Password: opts.Password,
-		Token: opts.Token, Retries: 8, RetryWaitMin: time.Millisecond, RetryWaitMax: 20 * time.Millisecond, Timeout: 5 * time.Second})
+		Token: opts.Token, Retries: 8, RetryWaitMin: time.Millisecond, RetryWaitMax: 20 * time.Millisecond,
+		Timeout: noTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}

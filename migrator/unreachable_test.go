@@ -71,7 +71,7 @@ func TestDeadServerStopsTheRunAndAReRunResumes(t *testing.T) {
 	engine := func() *migrator.Engine {
 		// a new client per run, as a new process has; no wall-clock limit but the test's own
 		cli, err := client.New(client.Config{Server: front.URL, Retries: 5, RetryWaitMin: time.Millisecond,
-			RetryWaitMax: 5 * time.Millisecond, Timeout: time.Hour})
+			RetryWaitMax: 5 * time.Millisecond, Timeout: noTimeout})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -201,10 +201,14 @@ type fleet struct {
 	flows []fleettest.Flow
 }
 
+// noTimeout is the per-request timeout of in-process clients: none a loaded
+// machine can reach; a hang is caught by go test's own -timeout.
+const noTimeout = time.Hour
+
 // quickRetries keeps retried requests fast; Retry-After still wins.
 func clientConfig(url string, opts kestratest.Options) client.Config {
 	return client.Config{Server: url, Username: opts.Username, Password: opts.Password, Token: opts.Token,
-		Retries: 8, RetryWaitMin: time.Millisecond, RetryWaitMax: 20 * time.Millisecond, Timeout: 10 * time.Second}
+		Retries: 8, RetryWaitMin: time.Millisecond, RetryWaitMax: 20 * time.Millisecond, Timeout: noTimeout}
 }
 
 func newFleet(t *testing.T, flows []fleettest.Flow, opts kestratest.Options) *fleet {
