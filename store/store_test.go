@@ -86,8 +86,9 @@ func TestOpenLocking(t *testing.T) {
 			if !strings.Contains(err.Error(), path) {
 				t.Errorf("error %q does not name %s", err, path)
 			}
-			if waited < timeout-60*time.Millisecond || waited > timeout+time.Second {
-				t.Errorf("gave up after %s, want about %s", waited, timeout)
+			// only a lower bound: a loaded machine makes it later, never sooner
+			if waited < timeout-60*time.Millisecond {
+				t.Errorf("gave up after %s, want at least about %s", waited, timeout)
 			}
 		})
 	}
