@@ -65,6 +65,7 @@ type Config struct {
 	ValidateBatchSize int    // sources per validate request; default 50
 	ExportEntryLimit  int64  // largest accepted ZIP entry in bytes; default 64 MiB
 	ExportLimit       int64  // largest accepted export (spooled to TempDir) in bytes; default 2 GiB
+	TempDir           string // where exports are spooled; default os.TempDir()
 
 	// MaxAnswerSize refuses a JSON answer larger than this many bytes, with
 	// an error naming the call (default 64 MiB); AnswerBudget bounds the
@@ -72,7 +73,6 @@ type Config struct {
 	// (default 64 MiB, never less than MaxAnswerSize): memory stays bounded
 	// whatever the server sends and however many calls are in flight.
 	MaxAnswerSize, AnswerBudget int64
-	TempDir           string // where exports are spooled; default os.TempDir()
 
 	Logger    *slog.Logger // nil discards; one debug record per attempt
 	Observer  Observer     // optional metrics hook
