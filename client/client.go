@@ -23,9 +23,11 @@ type Client struct {
 	tenant      string
 
 	versionMu sync.Mutex
-	version   *string
+	serverCfg *serverConfigs // /api/v1/configs, once read
 
 	noSort atomic.Bool // the server refused search's sort parameter
+
+	limits *answerLimits
 }
 
 var tenantPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_-]*$`)
@@ -61,6 +63,9 @@ func New(cfg Config) (*Client, error) {
 	ht.MaxIdleConnsPerHost = 32
 	tr := &transport{next: ht, host: base.Host, auth: auth, userAgent: cfg.UserAgent,
 		timeout: cfg.Timeout, log: cfg.Logger, observer: cfg.Observer}
+	if cfg.BreakerThreshold > 0 {
+		tr.breaker = newBreaker(base.Redacted(), cfg.BreakerThreshold, cfg.BreakerCooldown, cfg.Logger)
+	}
 	if cfg.RateLimit > 0 {
 		// Burst 1: requests are spaced evenly rather than sent in bursts.
 		tr.limiter = rate.NewLimiter(rate.Limit(cfg.RateLimit), 1)
@@ -71,7 +76,7 @@ func New(cfg Config) (*Client, error) {
 		// misconfiguration at best, so the 3xx is reported instead.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	return &Client{cfg: cfg, base: base, hc: &retryablehttp.Client{
+	return &Client{cfg: cfg, base: base, limits: newAnswerLimits(cfg.MaxAnswerSize, cfg.AnswerBudget), hc: &retryablehttp.Client{
 		HTTPClient:   hc,
 		RetryWaitMin: cfg.RetryWaitMin,
 		RetryWaitMax: cfg.RetryWaitMax,

@@ -21,6 +21,11 @@ const (
 	DefaultValidateBatchSize = 50
 	DefaultPageSize          = 500
 	DefaultExportEntryLimit  = 64 << 20
+	DefaultMaxAnswerSize     = 64 << 20 // a 20 MB flow answers about 45 MB: its source, and its tasks parsed
+	DefaultAnswerBudget      = DefaultMaxAnswerSize
+	DefaultExportLimit       = 2 << 30
+	DefaultBreakerThreshold  = 5
+	DefaultBreakerCooldown   = 30 * time.Second
 	DefaultUserAgent         = "kestra-migrator"
 
 	// maxRetryAfter caps a server's Retry-After so a bad header cannot stall a run.
@@ -49,13 +54,29 @@ type Config struct {
 	RetryWaitMin, RetryWaitMax time.Duration // backoff bounds; defaults 200ms and 10s
 	RateLimit                  float64       // requests per second over all calls; 0 = unlimited
 
+	// BreakerThreshold: after this many attempts in a row, over all calls,
+	// got no answer (connection refused or reset, nothing within Timeout, a
+	// gateway's 502 or 504), every request fails at once with an error
+	// matching ErrUnreachable, logged once, for BreakerCooldown; then one
+	// request probes the server. 0 = default 5; negative = never.
+	BreakerThreshold int
+	BreakerCooldown  time.Duration // default 30s
+
 	ValidateBatchSize int    // sources per validate request; default 50
 	ExportEntryLimit  int64  // largest accepted ZIP entry in bytes; default 64 MiB
+	ExportLimit       int64  // largest accepted export (spooled to TempDir) in bytes; default 2 GiB
 	TempDir           string // where exports are spooled; default os.TempDir()
 	// IdentifyFlow reads a flow source's top-level namespace and id without
 	// a parse when it can (ok false: not sure); the export then parses only
 	// the sources it cannot read. The migrator passes rewrite.FlowIdentity.
 	IdentifyFlow func(src []byte) (namespace, id string, ok bool)
+
+	// MaxAnswerSize refuses a JSON answer larger than this many bytes, with
+	// an error naming the call (default 64 MiB); AnswerBudget bounds the
+	// bytes of the answers being read and decoded at once, over all calls
+	// (default 64 MiB, never less than MaxAnswerSize): memory stays bounded
+	// whatever the server sends and however many calls are in flight.
+	MaxAnswerSize, AnswerBudget int64
 
 	Logger    *slog.Logger // nil discards; one debug record per attempt
 	Observer  Observer     // optional metrics hook
@@ -108,11 +129,26 @@ func (c *Config) applyDefaults() {
 	if c.RetryWaitMax < c.RetryWaitMin {
 		c.RetryWaitMax = c.RetryWaitMin
 	}
+	if c.BreakerThreshold == 0 {
+		c.BreakerThreshold = DefaultBreakerThreshold
+	}
+	if c.BreakerCooldown <= 0 {
+		c.BreakerCooldown = DefaultBreakerCooldown
+	}
 	if c.ValidateBatchSize <= 0 {
 		c.ValidateBatchSize = DefaultValidateBatchSize
 	}
 	if c.ExportEntryLimit <= 0 {
 		c.ExportEntryLimit = DefaultExportEntryLimit
+	}
+	if c.ExportLimit <= 0 {
+		c.ExportLimit = DefaultExportLimit
+	}
+	if c.MaxAnswerSize <= 0 {
+		c.MaxAnswerSize = DefaultMaxAnswerSize
+	}
+	if c.AnswerBudget <= 0 {
+		c.AnswerBudget = max(DefaultAnswerBudget, c.MaxAnswerSize)
 	}
 	if c.UserAgent == "" {
 		c.UserAgent = DefaultUserAgent

@@ -84,14 +84,24 @@ func (c *Client) spool(ctx context.Context, r request, f *os.File) (int64, error
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return &permanentError{err}
 		}
-		n, err := io.Copy(permanentWriter{f}, body)
+		if s, ok := body.(sizedBody); ok && s.size > c.cfg.ExportLimit {
+			return &permanentError{c.exportTooLarge(fmt.Sprintf("the export (%d bytes)", s.size))}
+		}
+		n, err := io.Copy(permanentWriter{f}, io.LimitReader(body, c.cfg.ExportLimit+1))
 		size = n
 		if err != nil {
 			return err
 		}
+		if n > c.cfg.ExportLimit {
+			return &permanentError{c.exportTooLarge("the export")}
+		}
 		return checkZIP(f, n)
 	})
 	return size, err
+}
+
+func (c *Client) exportTooLarge(what string) error {
+	return fmt.Errorf("%s is larger than the limit of %d bytes (client export-limit): refused", what, c.cfg.ExportLimit)
 }
 
 // checkZIP tells a ZIP cut short (a proxy that closed early but sent a

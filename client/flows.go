@@ -207,5 +207,8 @@ func (c *Client) DeleteFlow(ctx context.Context, ns, id string) error {
 	if err != nil {
 		return err
 	}
-	return c.do(ctx, r, func(body io.Reader) error { _, err := io.Copy(io.Discard, body); return err })
+	return c.do(ctx, r, func(body io.Reader) error {
+		_, err := io.Copy(io.Discard, io.LimitReader(body, c.cfg.MaxAnswerSize))
+		return err
+	})
 }

@@ -14,10 +14,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-const (
-	maxErrorBody = 64 << 10  // error answers are short
-	maxJSONBody  = 512 << 20 // a page of revisions with large sources stays far below
-)
+const maxErrorBody = 64 << 10 // error answers are short
 
 // request is one API call.
 type request struct {
@@ -55,7 +52,7 @@ func (c *Client) do(ctx context.Context, r request, read func(io.Reader) error) 
 		defer resp.Body.Close()
 		apiErr = nil
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-			return read(resp.Body)
+			return read(sizedBody{resp.Body, resp.ContentLength})
 		}
 		b, err := readLimited(resp.Body, maxErrorBody)
 		if err != nil {
@@ -100,10 +97,11 @@ func (c *Client) callError(ctx context.Context, call string, err error) error {
 // that is not JSON at all (HTML from a proxy, a wrong URL) is not.
 func (c *Client) getJSON(ctx context.Context, r request, out any) error {
 	return c.do(ctx, r, func(body io.Reader) error {
-		buf, err := readLimited(body, maxJSONBody)
+		buf, release, err := c.limits.read(ctx, body)
 		if err != nil {
 			return err
 		}
+		defer release()
 		if err := checkJSON(buf); err != nil {
 			return err
 		}

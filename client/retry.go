@@ -35,6 +35,9 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 	if errors.Is(err, http.ErrSchemeMismatch) { // https:// to a plain HTTP server: no retry fixes it
 		return false, err
 	}
+	if errors.Is(err, ErrUnreachable) {
+		return false, err // the breaker is open: retrying cannot help before it closes
+	}
 	return retryablehttp.ErrorPropagatedRetryPolicy(ctx, resp, err)
 }
 

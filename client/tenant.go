@@ -84,22 +84,47 @@ func (c *Client) flowsPath(ctx context.Context) (string, error) {
 // no error when the server has no such endpoint (404). A found version is
 // kept for the life of the Client.
 func (c *Client) ServerVersion(ctx context.Context) (string, error) {
+	cfg, err := c.configs(ctx)
+	return cfg.Version, err
+}
+
+// ServerInstance reads Kestra's own instance id, the "uuid" of GET
+// /api/v1/configs: it tells one Kestra installation from another even
+// behind the same URL. "" when the server does not give one (no such
+// endpoint, or an older version). Read with ServerVersion, in one request.
+//
+// Kestra's MiscController.getConfiguration answers
+// .uuid(instanceService.fetch()); InstanceService keeps that id in the
+// settings table (Setting.INSTANCE_UUID, created once), so a copy of a
+// server's database shares it: compare it together with the URL.
+func (c *Client) ServerInstance(ctx context.Context) (string, error) {
+	cfg, err := c.configs(ctx)
+	return cfg.UUID, err
+}
+
+// serverConfigs is what the client reads of GET /api/v1/configs.
+type serverConfigs struct {
+	Version string `json:"version"`
+	UUID    string `json:"uuid"`
+}
+
+// configs reads GET /api/v1/configs once for the life of the Client; a 404
+// is an empty answer, an error is not kept.
+func (c *Client) configs(ctx context.Context) (serverConfigs, error) {
 	c.versionMu.Lock()
 	defer c.versionMu.Unlock()
-	if c.version != nil {
-		return *c.version, nil
+	if c.serverCfg != nil {
+		return *c.serverCfg, nil
 	}
-	var cfg struct {
-		Version string `json:"version"`
-	}
+	var cfg serverConfigs
 	err := c.getJSON(ctx, request{call: "server version", endpoint: "configs",
 		method: http.MethodGet, path: "/api/v1/configs"}, &cfg)
 	if errors.Is(err, ErrNotFound) {
-		return "", nil
+		return serverConfigs{}, nil
 	}
 	if err != nil {
-		return "", err
+		return serverConfigs{}, err
 	}
-	c.version = &cfg.Version
-	return cfg.Version, nil
+	c.serverCfg = &cfg
+	return cfg, nil
 }

@@ -62,3 +62,29 @@ func TestServerVersion(t *testing.T) {
 		t.Errorf("without /api/v1/configs: %q, %v; want \"\", nil", v, err)
 	}
 }
+
+// TestServerInstance reads Kestra's instance id from the same /configs
+// answer as the version: one request for both; "" when there is none.
+func TestServerInstance(t *testing.T) {
+	s, c := startPair(t, kestratest.Options{Instance: "5bd6bd4c-97a4-4bcd-8b38-0d1e2a3f4c5d"}, nil)
+	ctx := context.Background()
+	if id, err := c.ServerInstance(ctx); id != "5bd6bd4c-97a4-4bcd-8b38-0d1e2a3f4c5d" || err != nil {
+		t.Fatalf("ServerInstance = %q, %v", id, err)
+	}
+	if v, err := c.ServerVersion(ctx); v != "1.3.0" || err != nil {
+		t.Fatalf("ServerVersion = %q, %v", v, err)
+	}
+	if n := s.RequestCount(kestratest.EndpointConfigs); n != 1 {
+		t.Errorf("%d /configs requests for the version and the instance, want 1", n)
+	}
+	_, c = startPair(t, kestratest.Options{NoConfigs: true}, nil)
+	if id, err := c.ServerInstance(ctx); id != "" || err != nil {
+		t.Errorf("ServerInstance without /configs = %q, %v; want \"\", nil", id, err)
+	}
+	a, b := kestratest.Start(t, kestratest.Options{}), kestratest.Start(t, kestratest.Options{})
+	ida, _ := newClient(t, fastConfig(a.URL())).ServerInstance(ctx)
+	idb, _ := newClient(t, fastConfig(b.URL())).ServerInstance(ctx)
+	if ida == "" || ida == idb {
+		t.Errorf("two fakes answer instance ids %q and %q: want distinct ones", ida, idb)
+	}
+}

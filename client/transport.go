@@ -40,6 +40,7 @@ type transport struct {
 	timeout   time.Duration
 	log       *slog.Logger
 	observer  Observer
+	breaker   *breaker // nil: never stop trying
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -47,11 +48,21 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if info == nil {
 		info = &callInfo{endpoint: "other"}
 	}
+	var report func(context.Context, *http.Response, error)
+	if t.breaker != nil {
+		var err error
+		if report, err = t.breaker.allow(); err != nil {
+			return nil, err // nothing sent: no attempt to count or observe
+		}
+	}
 	attempt := int(info.attempts.Add(1))
 	if t.limiter != nil {
 		// Waiting here, before the attempt's timer starts, keeps a long queue
 		// from eating the per-attempt timeout.
 		if err := t.limiter.Wait(req.Context()); err != nil {
+			if report != nil {
+				report(req.Context(), nil, errExcluded) // never sent
+			}
 			return nil, err
 		}
 	}
@@ -64,6 +75,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	a := &attemptBody{t: t, req: req, endpoint: info.endpoint, attempt: attempt,
 		start: time.Now(), ctx: ctx, parent: req.Context(), cancel: cancel}
 	resp, err := t.next.RoundTrip(out)
+	if report != nil {
+		report(req.Context(), resp, err)
+	}
 	if err != nil {
 		err = a.timeoutCause(err)
 		a.finish(0, err)

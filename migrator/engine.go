@@ -23,6 +23,7 @@ import (
 type FlowSource interface {
 	Server() string
 	ServerVersion(ctx context.Context) (string, error)
+	ServerInstance(ctx context.Context) (string, error)
 	ResolveTenant(ctx context.Context) (string, error)
 	Namespaces(ctx context.Context) ([]string, error)
 	SearchFlows(ctx context.Context, q client.SearchQuery) iter.Seq2[client.Flow, error]
@@ -36,6 +37,7 @@ type FlowSource interface {
 
 // StateStore is the state file as the engine uses it (store.Store).
 type StateStore interface {
+	BindServer(id store.ServerID) error
 	CreateRun(r store.Run) error
 	FinishRun(id string, finishedAt time.Time, status string, counters map[string]int, errMsg string) error
 	Run(id string) (store.Run, error)

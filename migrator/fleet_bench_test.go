@@ -131,6 +131,7 @@ func benchFleet(b *testing.B, flows []fleettest.Flow) (*kestratest.Server, *clie
 // what the real one costs.
 type nullStore struct{}
 
+func (nullStore) BindServer(store.ServerID) error                                   { return nil }
 func (nullStore) CreateRun(store.Run) error                                         { return nil }
 func (nullStore) FinishRun(string, time.Time, string, map[string]int, string) error { return nil }
 func (nullStore) Run(string) (store.Run, error)                                     { return store.Run{}, store.ErrNotFound }

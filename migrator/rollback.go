@@ -44,6 +44,13 @@ func (e *Engine) Rollback(ctx context.Context, opts RollbackOptions) (*report.Re
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	tenant, err := e.Source.ResolveTenant(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", e.Source.Server(), err)
+	}
+	if err := e.bindStore(ctx, tenant); err != nil {
+		return nil, err
+	}
 	snaps, err := e.rollbackTargets(opts)
 	if err != nil {
 		return nil, err
@@ -55,10 +62,6 @@ func (e *Engine) Rollback(ctx context.Context, opts RollbackOptions) (*report.Re
 		command = "rollback --dry-run"
 	}
 	rec := report.NewRecorder(command, runID, now)
-	tenant, err := e.Source.ResolveTenant(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", e.Source.Server(), err)
-	}
 	rec.SetServer(e.Source.Server(), tenant, "")
 	if !opts.DryRun {
 		if err := e.Store.CreateRun(store.Run{ID: runID, Command: "rollback", Selection: opts.strings(),
@@ -118,7 +121,13 @@ func (o RollbackOptions) strings() []string {
 // rollback keeps of what it overwrote are targets only when that rollback
 // run is named (--run): rolling back a rollback re-applies the migration.
 func (e *Engine) rollbackTargets(o RollbackOptions) ([]store.Snapshot, error) {
-	f := store.SnapshotFilter{RunID: o.RunID, Namespace: o.Namespace, State: store.SnapshotWritten}
+	if o.RunID != "" { // unknown, or another server's (store.ErrOtherServer): refused
+		if _, err := e.Store.Run(o.RunID); err != nil {
+			return nil, fmt.Errorf("rollback --run %s: %w", o.RunID, err)
+		}
+	}
+	// a selection that holds only another server's snapshots is refused
+	f := store.SnapshotFilter{RunID: o.RunID, Namespace: o.Namespace, State: store.SnapshotWritten, RefuseOtherServer: true}
 	if o.Flow != "" {
 		f.Namespace, f.FlowID, _ = strings.Cut(o.Flow, "/")
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kestra-migrator/kestra-migrator/client"
 	"github.com/kestra-migrator/kestra-migrator/migrator/report"
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
@@ -33,6 +34,11 @@ func (e *Engine) Run(ctx context.Context, opts RunOptions) (*report.Report, erro
 	if opts.Mode == ModeApply && e.Store == nil {
 		return nil, errors.New("apply needs a state file")
 	}
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	ec := *e
+	ec.Source = stopOnUnreachable{FlowSource: e.Source, stop: stop}
+	e = &ec
 	r := &run{e: e, opts: opts, slots: make(chan struct{}, e.concurrency())}
 	tenant, err := e.Source.ResolveTenant(ctx)
 	if err != nil {
@@ -42,11 +48,27 @@ func (e *Engine) Run(ctx context.Context, opts RunOptions) (*report.Report, erro
 	if err != nil {
 		return nil, fmt.Errorf("read the server version: %w", err)
 	}
+	if err := e.bindStore(ctx, tenant); err != nil {
+		return nil, err
+	}
 	if err := r.start(version, tenant); err != nil {
 		return nil, err
 	}
-	err = r.execute(ctx)
+	err = stoppedError(ctx, r.execute(ctx))
 	return r.finish(err), err
+}
+
+// bindStore scopes the state file to the server: another server's records
+// are never used, marked or written (store.ErrOtherServer).
+func (e *Engine) bindStore(ctx context.Context, tenant string) error {
+	if e.Store == nil {
+		return nil
+	}
+	instance, err := e.Source.ServerInstance(ctx)
+	if err != nil {
+		return fmt.Errorf("read the server's instance id: %w", err)
+	}
+	return e.Store.BindServer(store.ServerID{URL: e.Source.Server(), Tenant: tenant, Instance: instance})
 }
 
 // concurrency is the number of flows in flight, at least 1.
@@ -110,7 +132,7 @@ func (r *run) resumable() (store.Run, bool) {
 	}
 	sel := r.opts.Selection.Strings()
 	for _, prev := range runs {
-		if prev.Command != string(ModeApply) || prev.Server != r.e.Source.Server() || !slices.Equal(prev.Selection, sel) {
+		if prev.Command != string(ModeApply) || !slices.Equal(prev.Selection, sel) { // Runs lists this server's only
 			continue
 		}
 		if prev.Status == store.RunRunning || prev.Status == store.RunInterrupted {
@@ -130,6 +152,8 @@ func (r *run) finish(runErr error) *report.Report {
 	}
 	status, msg := store.RunDone, ""
 	switch {
+	case errors.Is(runErr, client.ErrUnreachable): // resumable, like an interrupt
+		status, msg = store.RunInterrupted, runErr.Error()
 	case errors.Is(runErr, context.Canceled):
 		status, msg = store.RunInterrupted, "interrupted"
 	case runErr != nil:

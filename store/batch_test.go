@@ -7,7 +7,7 @@ import (
 )
 
 func TestMarkSnapshotsIsAllOrNothing(t *testing.T) {
-	s := newTestStore(t)
+	s := bound(t, newTestStore(t))
 	mustCreateRun(t, s, "r1")
 	for _, id := range []string{"a", "b"} {
 		if err := s.SaveSnapshot(Snapshot{RunID: "r1", Namespace: "ns", FlowID: id, Revision: 1, Original: []byte("o"), Migrated: []byte("m")}); err != nil {
@@ -39,7 +39,7 @@ func TestMarkSnapshotsIsAllOrNothing(t *testing.T) {
 }
 
 func TestRecordNamespaceStoresStatesAndProgressTogether(t *testing.T) {
-	s := newTestStore(t)
+	s := bound(t, newTestStore(t))
 	states := []FlowState{{Namespace: "ns", ID: "a", Revision: 2, Status: "migrated"}, {Namespace: "ns", ID: "b", Revision: 1, Status: "up-to-date"}}
 	if err := s.RecordNamespace(states, NamespaceProgress{Namespace: "ns", Counts: map[string]int{"migrated": 1, "up-to-date": 1}, Complete: true, RunID: "r1"}); err != nil {
 		t.Fatal(err)
@@ -61,7 +61,7 @@ func TestRecordNamespaceStoresStatesAndProgressTogether(t *testing.T) {
 }
 
 func TestRecordNamespaceWithMarks(t *testing.T) {
-	s := newTestStore(t)
+	s := bound(t, newTestStore(t))
 	mustCreateRun(t, s, "r1")
 	if err := s.SaveSnapshot(Snapshot{RunID: "r1", Namespace: "ns", FlowID: "a", Revision: 1, Original: []byte("o"), Migrated: []byte("m")}); err != nil {
 		t.Fatal(err)

@@ -39,6 +39,18 @@ func getJSON(tx *bolt.Tx, bucket, key []byte, v any) error {
 	return decode(bucket, key, raw, v)
 }
 
+// getIn is getJSON in a bucket that may be nil.
+func getIn(b *bolt.Bucket, name, key []byte, v any) error {
+	if b == nil {
+		return ErrNotFound
+	}
+	raw := b.Get(key)
+	if raw == nil {
+		return ErrNotFound
+	}
+	return decode(name, key, raw, v)
+}
+
 func decode(bucket, key, raw []byte, v any) error {
 	if err := json.Unmarshal(raw, v); err != nil {
 		return fmt.Errorf("decode %s %q: %w", bucket, key, err)

@@ -37,9 +37,11 @@ func (r flowRecord) state(ns, id string) FlowState {
 		Reason: r.Reason, RunID: r.RunID, UpdatedAt: r.UpdatedAt}
 }
 
-// PutFlowStates records states in one durable commit, shared with
-// concurrent callers (bbolt Batch). UpdatedAt defaults to now.
-func (s *Store) PutFlowStates(states []FlowState) error {
+// PutFlowStates records states, as the bound server's, in one durable
+// commit shared with concurrent callers (bbolt Batch). UpdatedAt defaults
+// to now. An unbound Store fails with ErrNotBound.
+func (s *Store) PutFlowStates(states []FlowState) (err error) {
+	defer s.shield(&err)()
 	if len(states) == 0 {
 		return nil
 	}
@@ -47,7 +49,7 @@ func (s *Store) PutFlowStates(states []FlowState) error {
 	if err != nil {
 		return err
 	}
-	err = s.db.Batch(func(tx *bolt.Tx) error { return putAll(tx, puts) })
+	err = s.db.Batch(func(tx *bolt.Tx) error { return s.putAll(tx, puts) })
 	if err != nil {
 		return fmt.Errorf("put %d flow states (first %s/%s): %w", len(states), states[0].Namespace, states[0].ID, err)
 	}
@@ -73,13 +75,14 @@ func (s *Store) flowStatePuts(states []FlowState) ([]put, error) {
 }
 
 // DeleteFlowState forgets a flow (deleted on the server); absent is not an error.
-func (s *Store) DeleteFlowState(ns, id string) error {
+func (s *Store) DeleteFlowState(ns, id string) (err error) {
+	defer s.shield(&err)()
 	if err := checkFlow(ns, id); err != nil {
 		return fmt.Errorf("delete flow state: %w", err)
 	}
-	err := s.db.Batch(func(tx *bolt.Tx) error {
-		b, err := bucketFor(tx, bucketFlows)
-		if err != nil {
+	err = s.db.Batch(func(tx *bolt.Tx) error {
+		b, err := s.boundBucket(tx, bucketFlows, false)
+		if err != nil || b == nil {
 			return err
 		}
 		return b.Delete(flowKey(ns, id))
@@ -90,11 +93,17 @@ func (s *Store) DeleteFlowState(ns, id string) error {
 	return nil
 }
 
-// FlowState returns one flow's state, or an error wrapping ErrNotFound.
-func (s *Store) FlowState(ns, id string) (FlowState, error) {
+// FlowState returns one flow's state on the bound server, or an error
+// wrapping ErrNotFound (ErrNotBound when the Store is not bound).
+func (s *Store) FlowState(ns, id string) (_ FlowState, err error) {
+	defer s.shield(&err)()
 	var rec flowRecord
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return getJSON(tx, bucketFlows, flowKey(ns, id), &rec)
+	err = s.db.View(func(tx *bolt.Tx) error {
+		b, err := s.boundBucket(tx, bucketFlows, false)
+		if err != nil {
+			return err
+		}
+		return getIn(b, bucketFlows, flowKey(ns, id), &rec)
 	})
 	if err != nil {
 		return FlowState{}, fmt.Errorf("flow state %s/%s: %w", ns, id, err)
@@ -102,14 +111,16 @@ func (s *Store) FlowState(ns, id string) (FlowState, error) {
 	return rec.state(ns, id), nil
 }
 
-// FlowStates returns the states of the flows of exactly namespace ns (not
-// its children), keyed by flow id; empty when there are none.
-func (s *Store) FlowStates(ns string) (map[string]FlowState, error) {
+// FlowStates returns the bound server's states of the flows of exactly
+// namespace ns (not its children), keyed by flow id; empty when there are
+// none (ErrNotBound when the Store is not bound).
+func (s *Store) FlowStates(ns string) (_ map[string]FlowState, err error) {
+	defer s.shield(&err)()
 	out := map[string]FlowState{}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketFlows)
-		if b == nil {
-			return nil
+	err = s.db.View(func(tx *bolt.Tx) error {
+		b, err := s.boundBucket(tx, bucketFlows, false)
+		if err != nil || b == nil {
+			return err
 		}
 		prefix := append([]byte(ns), sep)
 		c := b.Cursor()

@@ -9,7 +9,7 @@ import (
 )
 
 func TestFlowStatesRoundTrip(t *testing.T) {
-	s := newTestStore(t)
+	s := bound(t, newTestStore(t))
 	in := []FlowState{
 		{Namespace: "a", ID: "x", Revision: 3, SourceHash: "sha256:01", Status: "migrated", RunID: "r1", UpdatedAt: t0.Add(-time.Hour)},
 		{Namespace: "a", ID: "y", Revision: 1, SourceHash: "sha256:02", Status: "failed", Reason: `Get "http://u:pw@k/x": EOF`},
@@ -60,7 +60,7 @@ func TestFlowStatesRoundTrip(t *testing.T) {
 }
 
 func TestPutFlowStatesIsAllOrNothing(t *testing.T) {
-	s := newTestStore(t)
+	s := bound(t, newTestStore(t))
 	err := s.PutFlowStates([]FlowState{{Namespace: "a", ID: "x"}, {Namespace: "a", ID: ""}})
 	if !errors.Is(err, errBadKey) {
 		t.Fatalf("err = %v, want errBadKey", err)

@@ -44,3 +44,15 @@ func mustCreateRun(t testing.TB, s *Store, id string) {
 		t.Fatal(err)
 	}
 }
+
+// testServer is the server test stores are bound to.
+var testServer = ServerID{URL: "http://kestra.test:8080", Tenant: "main", Instance: "7e1b5a3c-test"}
+
+// bound binds s to testServer.
+func bound(t testing.TB, s *Store) *Store {
+	t.Helper()
+	if err := s.BindServer(testServer); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}

@@ -53,6 +53,8 @@ func (s *Store) publishLive(force bool) {
 	if s.live == nil {
 		return
 	}
+	var damaged error // a damaged file is reported by the next call that needs it
+	defer s.shield(&damaged)()
 	s.live.mu.Lock()
 	defer s.live.mu.Unlock()
 	if s.live.closed {
@@ -70,11 +72,11 @@ func (s *Store) publishLive(force bool) {
 		s.live.pending = nil
 	}
 	s.live.last = now
-	progress, err := s.AllProgress()
+	progress, err := s.allProgress(anyServer) // every server's, as status shows them
 	if err != nil {
 		return
 	}
-	runs, err := s.Runs(10)
+	runs, err := s.runs(10, anyServer)
 	if err != nil {
 		return
 	}

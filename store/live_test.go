@@ -14,7 +14,10 @@ func TestLiveProgressIsPublishedWhileOpenAndRemovedOnClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateRun(Run{ID: "r1", Command: "apply", Server: "https://admin:s3cret@kestra.example.com"}); err != nil {
+	if err := s.BindServer(ServerID{URL: "https://admin:s3cret@kestra.example.com", Tenant: "main"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateRun(Run{ID: "r1", Command: "apply", Server: "https://admin:s3cret@kestra.example.com", Tenant: "main"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.RecordNamespace(nil, NamespaceProgress{Namespace: "company", Counts: map[string]int{"migrated": 3}, Complete: true, RunID: "r1"}); err != nil {

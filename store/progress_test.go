@@ -8,7 +8,7 @@ import (
 )
 
 func TestProgressRoundTrip(t *testing.T) {
-	s := newTestStore(t)
+	s := bound(t, newTestStore(t))
 	in := []NamespaceProgress{
 		{Namespace: "b", Counts: map[string]int{"pending": 2, "up-to-date": 5}, LastScan: t0, Cursor: "etl-7", RunID: "r1"},
 		{Namespace: "a.x", Complete: true, LastScan: t0, Counts: map[string]int{"migrated": 1}},
@@ -18,6 +18,9 @@ func TestProgressRoundTrip(t *testing.T) {
 		if err := s.PutProgress(p); err != nil {
 			t.Fatal(err)
 		}
+	}
+	for i := range in {
+		in[i].Server = testServer // as read back
 	}
 	wantA := in[2]
 	wantA.Error = "list flows: Get \"https://k/api\": 503"

@@ -30,8 +30,9 @@ type Run struct {
 	ID         string         `json:"id"`
 	Command    string         `json:"command"`
 	Selection  []string       `json:"selection,omitempty"`
-	Server     string         `json:"server,omitempty"` // stored without user info, query or fragment
+	Server     string         `json:"server,omitempty"` // as NormalizeServerURL leaves it
 	Tenant     string         `json:"tenant,omitempty"`
+	Instance   string         `json:"instance,omitempty"` // Kestra's instance id, when the server gives one
 	StartedAt  time.Time      `json:"startedAt"`
 	FinishedAt time.Time      `json:"finishedAt,omitzero"`
 	Counters   map[string]int `json:"counters,omitempty"` // flows per status
@@ -45,6 +46,7 @@ type runRecord struct {
 	Selection  []string       `json:"selection,omitempty"`
 	Server     string         `json:"server,omitempty"`
 	Tenant     string         `json:"tenant,omitempty"`
+	Instance   string         `json:"instance,omitempty"` // since schema 2
 	StartedAt  time.Time      `json:"startedAt"`
 	FinishedAt time.Time      `json:"finishedAt,omitzero"`
 	Counters   map[string]int `json:"counters,omitempty"`
@@ -53,8 +55,19 @@ type runRecord struct {
 }
 
 func (r runRecord) run(id string) Run {
-	return Run{ID: id, Command: r.Command, Selection: r.Selection, Server: r.Server, Tenant: r.Tenant,
+	srv := r.server()
+	return Run{ID: id, Command: r.Command, Selection: r.Selection, Server: srv.URL, Tenant: r.Tenant, Instance: r.Instance,
 		StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Counters: r.Counters, Status: r.Status, Error: r.Error}
+}
+
+// server is the run's server; URLs recorded before schema 2 were not normalised.
+func (r runRecord) server() ServerID {
+	return ServerID{URL: NormalizeServerURL(r.Server), Tenant: r.Tenant, Instance: r.Instance}
+}
+
+// ServerID is the server the run talked to.
+func (r Run) ServerID() ServerID {
+	return ServerID{URL: r.Server, Tenant: r.Tenant, Instance: r.Instance}.normalized()
 }
 
 // runIDTime is the layout of the time part of a run id.
@@ -77,10 +90,19 @@ func validRunStatus(s string) bool {
 }
 
 // CreateRun records a new run. Status defaults to running and StartedAt to
-// now; Server is stored with any credentials stripped.
-func (s *Store) CreateRun(r Run) error {
+// now; Server is stored normalised, with any credentials stripped. A bound
+// Store records the run as its server's (Server, Tenant and Instance may
+// be left empty) and refuses a run of another server.
+func (s *Store) CreateRun(r Run) (err error) {
+	defer s.shield(&err)()
 	if err := checkPart("run id", r.ID); err != nil {
 		return fmt.Errorf("create run: %w", err)
+	}
+	if b, ok := s.Server(); ok {
+		if r.Server != "" && !b.Same(r.ServerID()) {
+			return fmt.Errorf("create run %s: %w", r.ID, s.refuse("the run", r.ServerID()))
+		}
+		r.Server, r.Tenant, r.Instance = b.URL, b.Tenant, b.Instance
 	}
 	if r.Status == "" {
 		r.Status = RunRunning
@@ -88,7 +110,7 @@ func (s *Store) CreateRun(r Run) error {
 	if !validRunStatus(r.Status) {
 		return fmt.Errorf("create run %s: unknown status %q", r.ID, r.Status)
 	}
-	rec := runRecord{Command: r.Command, Selection: r.Selection, Server: redactURL(r.Server), Tenant: r.Tenant,
+	rec := runRecord{Command: r.Command, Selection: r.Selection, Server: NormalizeServerURL(r.Server), Tenant: r.Tenant, Instance: r.Instance,
 		StartedAt: orNow(r.StartedAt, s.now()), FinishedAt: utc(r.FinishedAt), Counters: r.Counters,
 		Status: r.Status, Error: scrubText(r.Error)}
 	val, err := json.Marshal(rec)
@@ -113,17 +135,21 @@ func (s *Store) CreateRun(r Run) error {
 }
 
 // FinishRun records how a run ended.
-func (s *Store) FinishRun(id string, finishedAt time.Time, status string, counters map[string]int, errMsg string) error {
+func (s *Store) FinishRun(id string, finishedAt time.Time, status string, counters map[string]int, errMsg string) (err error) {
+	defer s.shield(&err)()
 	if err := checkPart("run id", id); err != nil {
 		return fmt.Errorf("finish run: %w", err)
 	}
 	if !validRunStatus(status) {
 		return fmt.Errorf("finish run %s: unknown status %q", id, status)
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		var rec runRecord
 		if err := getJSON(tx, bucketRuns, []byte(id), &rec); err != nil {
 			return err
+		}
+		if !s.owns(rec.server()) {
+			return s.refuse("the run", rec.server())
 		}
 		rec.FinishedAt = orNow(finishedAt, s.now())
 		rec.Status = status
@@ -142,12 +168,17 @@ func (s *Store) FinishRun(id string, finishedAt time.Time, status string, counte
 	return nil
 }
 
-// Run returns the run with that id, or an error wrapping ErrNotFound.
-func (s *Store) Run(id string) (Run, error) {
+// Run returns the run with that id, or an error wrapping ErrNotFound; a
+// bound Store refuses another server's run with an *OtherServerError.
+func (s *Store) Run(id string) (_ Run, err error) {
+	defer s.shield(&err)()
 	var rec runRecord
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		return getJSON(tx, bucketRuns, []byte(id), &rec)
 	})
+	if err == nil && !s.owns(rec.server()) {
+		err = s.refuse("run "+id, rec.server())
+	}
 	if err != nil {
 		return Run{}, fmt.Errorf("run %s: %w", id, err)
 	}
@@ -156,8 +187,15 @@ func (s *Store) Run(id string) (Run, error) {
 
 // Runs returns up to limit runs (all when limit <= 0), newest first: by id,
 // which NewRunID makes sort by start time, and by StartedAt among runs that
-// started within the same second.
-func (s *Store) Runs(limit int) ([]Run, error) {
+// started within the same second. A bound Store lists its server's runs
+// only; an unbound one every server's.
+func (s *Store) Runs(limit int) (_ []Run, err error) {
+	defer s.shield(&err)()
+	return s.runs(limit, s.owns)
+}
+
+// runs lists the runs whose server keep accepts.
+func (s *Store) runs(limit int, keep func(ServerID) bool) ([]Run, error) {
 	var runs []Run
 	err := s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRuns)
@@ -174,6 +212,9 @@ func (s *Store) Runs(limit int) ([]Run, error) {
 			var rec runRecord
 			if err := decode(bucketRuns, k, v, &rec); err != nil {
 				return err
+			}
+			if !keep(rec.server()) {
+				continue
 			}
 			runs = append(runs, rec.run(string(k)))
 			lastSecond = second

@@ -33,7 +33,7 @@ func TestRunRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := in
-	want.Server = "https://kestra.example.com/"
+	want.Server = "https://kestra.example.com"
 	want.Status = RunRunning
 	got, err := s.Run(in.ID)
 	if err != nil {

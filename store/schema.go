@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -9,7 +11,7 @@ import (
 )
 
 // SchemaVersion is the layout this binary reads and writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // ErrSchema is wrapped by Open when the file's schema cannot be used.
 var ErrSchema = errors.New("unsupported state file schema")
@@ -22,6 +24,7 @@ var (
 	bucketLatest    = []byte("latest")
 	bucketFlows     = []byte("flows")
 	bucketProgress  = []byte("progress")
+	bucketServers   = []byte("servers") // schema 2: one bucket per server, holding latest, flows and progress
 
 	keySchema = []byte("schema")
 )
@@ -37,6 +40,56 @@ var upgrades = []func(*bolt.Tx) error{
 		}
 		return nil
 	},
+	1: upgradeToServers,
+}
+
+// perServer reports whether a bucket lives under each server (schema 2).
+func perServer(name []byte) bool {
+	return bytes.Equal(name, bucketLatest) || bytes.Equal(name, bucketFlows) || bytes.Equal(name, bucketProgress)
+}
+
+// upgradeToServers moves the per-flow records of schema 1 under the server
+// they came from, which their run names: flow states and progress by their
+// runId, the latest-snapshot index by its run. A record whose run was not
+// kept (plan runs are not recorded) is dropped: the next pass scans again.
+func upgradeToServers(tx *bolt.Tx) error {
+	if _, err := tx.CreateBucketIfNotExists(bucketServers); err != nil {
+		return fmt.Errorf("create bucket %s: %w", bucketServers, err)
+	}
+	for _, name := range [][]byte{bucketLatest, bucketFlows, bucketProgress} {
+		old := tx.Bucket(name)
+		if old == nil {
+			continue
+		}
+		err := old.ForEach(func(k, v []byte) error {
+			run := string(v) // latest: the value is the run id
+			if !bytes.Equal(name, bucketLatest) {
+				var rec struct {
+					RunID string `json:"runId"`
+				}
+				if json.Unmarshal(v, &rec) != nil {
+					return nil
+				}
+				run = rec.RunID
+			}
+			srv, ok, err := runServer(tx, run)
+			if err != nil || !ok || srv.URL == "" {
+				return err
+			}
+			b, err := serverBucket(tx, srv.key(), name, true)
+			if err != nil {
+				return err
+			}
+			return b.Put(bytes.Clone(k), bytes.Clone(v))
+		})
+		if err != nil {
+			return fmt.Errorf("move %s under its servers: %w", name, err)
+		}
+		if err := tx.DeleteBucket(name); err != nil {
+			return fmt.Errorf("delete bucket %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // checkSchema refuses a file from a newer binary and, when writable,
@@ -102,7 +155,7 @@ func readSchema(tx *bolt.Tx) (int, error) {
 // refuseForeign keeps Open from adding buckets to some other program's bbolt file.
 func refuseForeign(tx *bolt.Tx) error {
 	known := map[string]bool{}
-	for _, name := range [][]byte{bucketMeta, bucketRuns, bucketSnapshots, bucketSources, bucketLatest, bucketFlows, bucketProgress} {
+	for _, name := range [][]byte{bucketMeta, bucketRuns, bucketSnapshots, bucketSources, bucketLatest, bucketFlows, bucketProgress, bucketServers} {
 		known[string(name)] = true
 	}
 	return tx.ForEach(func(name []byte, _ *bolt.Bucket) error {

@@ -16,6 +16,11 @@ type SnapshotFilter struct {
 	State     SnapshotState
 	// SkipSources leaves Original and Migrated nil: listing without reading sources.
 	SkipSources bool
+	// RefuseOtherServer (bound Store): when the filter selects no snapshot of
+	// the bound server but some of another, fail with an *OtherServerError
+	// naming it rather than select nothing: a rollback pointed at the wrong
+	// server says so.
+	RefuseOtherServer bool
 }
 
 func (f SnapshotFilter) matchFlow(ns, id string) bool {
@@ -27,7 +32,8 @@ func (f SnapshotFilter) matchFlow(ns, id string) bool {
 }
 
 // Snapshots returns the snapshots f selects, ordered by run, then namespace,
-// then flow id.
+// then flow id: the bound server's only (a RunID of another server's run is
+// an *OtherServerError), or, unbound, every server's.
 func (s *Store) Snapshots(f SnapshotFilter) ([]Snapshot, error) {
 	var out []Snapshot
 	err := s.ForEachSnapshot(f, func(snap Snapshot) error {
@@ -41,13 +47,23 @@ func (s *Store) Snapshots(f SnapshotFilter) ([]Snapshot, error) {
 // Snapshots, stopping at fn's first error (returned as is). fn runs inside a
 // read transaction: keep it short, and do not write to the store from it.
 // The Snapshot it gets is its own to keep.
-func (s *Store) ForEachSnapshot(f SnapshotFilter, fn func(Snapshot) error) error {
+func (s *Store) ForEachSnapshot(f SnapshotFilter, fn func(Snapshot) error) (err error) {
+	defer s.shield(&err)()
 	var fnErr error
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketSnapshots)
 		if meta == nil {
 			return nil
 		}
+		if f.RunID != "" {
+			if srv, ok, err := runServer(tx, f.RunID); err != nil {
+				return err
+			} else if ok && !s.owns(srv) {
+				return s.refuse("run "+f.RunID, srv)
+			}
+		}
+		servers := runServers{tx: tx}
+		own, foreign := 0, ServerID{}
 		visit := func(k, v []byte) error {
 			run, ns, id, ok := splitSnapshotKey(k)
 			if !ok {
@@ -63,19 +79,35 @@ func (s *Store) ForEachSnapshot(f SnapshotFilter, fn func(Snapshot) error) error
 			if f.State != "" && rec.State != f.State {
 				return nil
 			}
+			srv, err := servers.get(run)
+			if err != nil {
+				return err
+			}
+			if !s.owns(srv) {
+				foreign = srv
+				return nil
+			}
+			own++
 			snap := rec.snapshot(run, ns, id)
+			snap.Server = srv
 			if !f.SkipSources {
 				if err := loadSources(tx, k, &snap); err != nil {
 					return err
 				}
 			}
-			if err := fn(snap); err != nil {
+			if err := callFn(fn, snap); err != nil {
 				fnErr = err
 				return err
 			}
 			return nil
 		}
-		return scanSnapshots(meta.Cursor(), f, visit)
+		if err := scanSnapshots(meta.Cursor(), f, visit); err != nil {
+			return err
+		}
+		if f.RefuseOtherServer && own == 0 && foreign.URL != "" {
+			return s.refuse("every snapshot selected", foreign)
+		}
+		return nil
 	})
 	if fnErr != nil {
 		return fnErr

@@ -52,6 +52,7 @@ type Snapshot struct {
 	CreatedAt    time.Time     `json:"createdAt"`
 	UpdatedAt    time.Time     `json:"updatedAt"`
 	RolledBackBy string        `json:"rolledBackBy,omitempty"` // id of the rollback run
+	Server       ServerID      `json:"server"`                 // the server of its run (read-only: set when read)
 }
 
 // snapshotRecord is a Snapshot's metadata on disk; run, namespace and flow
@@ -90,12 +91,14 @@ func decodeSources(raw []byte) (original, migrated []byte, err error) {
 
 // SaveSnapshot commits snap durably (fsync) before returning, so call it
 // before the write it guards. Concurrent callers share commits (bbolt
-// Batch). State defaults to saved, CreatedAt to now. The run must exist.
+// Batch). State defaults to saved, CreatedAt to now. The run must exist,
+// and a bound Store refuses a run of another server (*OtherServerError).
 // Saving again over a snapshot still in state saved with the same original
 // is a harmless retry; replacing a different original, or a snapshot that
 // was written or rolled back, fails with ErrSnapshotExists (an abandoned one
 // may be replaced).
-func (s *Store) SaveSnapshot(snap Snapshot) error {
+func (s *Store) SaveSnapshot(snap Snapshot) (err error) {
+	defer s.shield(&err)()
 	commit, err := s.saveSnapshotTx(snap)
 	if err == nil {
 		err = s.db.Batch(commit)
@@ -133,15 +136,26 @@ func (s *Store) saveSnapshotTx(snap Snapshot) (func(*bolt.Tx) error, error) {
 	latest := flowKey(snap.Namespace, snap.FlowID)
 	run := []byte(snap.RunID)
 	return func(tx *bolt.Tx) error {
-		if runs, err := bucketFor(tx, bucketRuns); err != nil {
+		srv, ok, err := runServer(tx, snap.RunID)
+		switch {
+		case err != nil:
 			return err
-		} else if runs.Get(run) == nil {
+		case !ok:
 			return fmt.Errorf("run %s: %w", snap.RunID, ErrNotFound)
+		case !s.owns(srv):
+			return s.refuse("run "+snap.RunID, srv)
 		}
 		if err := checkReplace(tx, key, snap.Original); err != nil {
 			return err
 		}
-		return putAll(tx, []put{{bucketSnapshots, key, meta}, {bucketSources, key, sources}, {bucketLatest, latest, run}})
+		if err := s.putAll(tx, []put{{bucketSnapshots, key, meta}, {bucketSources, key, sources}}); err != nil {
+			return err
+		}
+		b, err := serverBucket(tx, srv.key(), bucketLatest, true) // the latest snapshot per flow, per server
+		if err != nil {
+			return err
+		}
+		return b.Put(latest, run)
 	}, nil
 }
 
@@ -171,9 +185,17 @@ func checkReplace(tx *bolt.Tx, key, original []byte) error {
 
 type put struct{ bucket, key, val []byte }
 
-func putAll(tx *bolt.Tx, puts []put) error {
+// putAll writes puts; flow states and progress go to the bound server's
+// buckets.
+func (s *Store) putAll(tx *bolt.Tx, puts []put) error {
 	for _, p := range puts {
-		b, err := bucketFor(tx, p.bucket)
+		var b *bolt.Bucket
+		var err error
+		if perServer(p.bucket) {
+			b, err = s.boundBucket(tx, p.bucket, true)
+		} else {
+			b, err = bucketFor(tx, p.bucket)
+		}
 		if err != nil {
 			return err
 		}
@@ -188,13 +210,14 @@ func putAll(tx *bolt.Tx, puts []put) error {
 // records the revision the write produced; by (when not empty) records the
 // rollback run. Moves: saved -> written | abandoned | rolled-back,
 // written -> rolled-back; repeating the current state is allowed.
-func (s *Store) MarkSnapshot(runID, ns, id string, state SnapshotState, newRevision int, by string) error {
+func (s *Store) MarkSnapshot(runID, ns, id string, state SnapshotState, newRevision int, by string) (err error) {
+	defer s.shield(&err)()
 	m := SnapshotMark{RunID: runID, Namespace: ns, FlowID: id, State: state, NewRevision: newRevision, By: by}
 	if err := m.check(); err != nil {
 		return err
 	}
 	now := utc(s.now())
-	if err := s.db.Batch(func(tx *bolt.Tx) error { return m.apply(tx, now) }); err != nil {
+	if err := s.db.Batch(func(tx *bolt.Tx) error { return s.applyMark(tx, m, now) }); err != nil {
 		return fmt.Errorf("mark snapshot %s/%s (run %s) %s: %w", ns, id, runID, state, err)
 	}
 	return nil
@@ -211,7 +234,8 @@ type SnapshotMark struct {
 // MarkSnapshots records several state changes in one transaction: one fsync
 // for a whole batch of writes. A refused change fails them all (none is
 // recorded), naming the snapshot.
-func (s *Store) MarkSnapshots(marks []SnapshotMark) error {
+func (s *Store) MarkSnapshots(marks []SnapshotMark) (err error) {
+	defer s.shield(&err)()
 	for _, m := range marks {
 		if err := m.check(); err != nil {
 			return err
@@ -220,7 +244,7 @@ func (s *Store) MarkSnapshots(marks []SnapshotMark) error {
 	now := utc(s.now())
 	return s.db.Batch(func(tx *bolt.Tx) error {
 		for _, m := range marks {
-			if err := m.apply(tx, now); err != nil {
+			if err := s.applyMark(tx, m, now); err != nil {
 				return fmt.Errorf("mark snapshot %s/%s (run %s) %s: %w", m.Namespace, m.FlowID, m.RunID, m.State, err)
 			}
 		}
@@ -241,11 +265,18 @@ func (m SnapshotMark) check() error {
 	return nil
 }
 
-func (m SnapshotMark) apply(tx *bolt.Tx, now time.Time) error {
+// applyMark records one state change; a bound Store refuses to mark a
+// snapshot of another server's run.
+func (s *Store) applyMark(tx *bolt.Tx, m SnapshotMark, now time.Time) error {
 	key := snapshotKey(m.RunID, m.Namespace, m.FlowID)
 	var rec snapshotRecord
 	if err := getJSON(tx, bucketSnapshots, key, &rec); err != nil {
 		return err
+	}
+	if srv, _, err := runServer(tx, m.RunID); err != nil {
+		return err
+	} else if !s.owns(srv) {
+		return s.refuse("run "+m.RunID, srv)
 	}
 	if !allowed(rec.State, m.State) {
 		return fmt.Errorf("%w: %s -> %s", ErrTransition, rec.State, m.State)
@@ -274,12 +305,17 @@ func allowed(from, to SnapshotState) bool {
 	return false
 }
 
-// Snapshot returns one snapshot with its sources, or an error wrapping ErrNotFound.
-func (s *Store) Snapshot(runID, ns, id string) (Snapshot, error) {
+// Snapshot returns one snapshot with its sources, or an error wrapping
+// ErrNotFound; a bound Store refuses another server's (*OtherServerError).
+func (s *Store) Snapshot(runID, ns, id string) (_ Snapshot, err error) {
+	defer s.shield(&err)()
 	var snap Snapshot
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		var err error
 		snap, err = readSnapshot(tx, runID, ns, id)
+		if err == nil && !s.owns(snap.Server) {
+			err = s.refuse("run "+runID, snap.Server)
+		}
 		return err
 	})
 	if err != nil {
@@ -289,20 +325,30 @@ func (s *Store) Snapshot(runID, ns, id string) (Snapshot, error) {
 }
 
 // LatestSnapshot returns the most recently saved snapshot of a flow, or an
-// error wrapping ErrNotFound.
-func (s *Store) LatestSnapshot(ns, id string) (Snapshot, error) {
+// error wrapping ErrNotFound: on the bound server, or, unbound, the most
+// recent on any server.
+func (s *Store) LatestSnapshot(ns, id string) (_ Snapshot, err error) {
+	defer s.shield(&err)()
 	var snap Snapshot
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketLatest)
-		if b == nil {
-			return ErrNotFound
+	err = s.db.View(func(tx *bolt.Tx) error {
+		found := false
+		err := forEachServer(tx, bucketLatest, func(srv ServerID, b *bolt.Bucket) error {
+			run := b.Get(flowKey(ns, id))
+			if run == nil || !s.owns(srv) {
+				return nil
+			}
+			cand, err := readSnapshot(tx, string(run), ns, id)
+			if err != nil {
+				return err
+			}
+			if !found || cand.CreatedAt.After(snap.CreatedAt) {
+				snap, found = cand, true
+			}
+			return nil
+		})
+		if err == nil && !found {
+			err = ErrNotFound
 		}
-		run := b.Get(flowKey(ns, id))
-		if run == nil {
-			return ErrNotFound
-		}
-		var err error
-		snap, err = readSnapshot(tx, string(run), ns, id)
 		return err
 	})
 	if err != nil {
@@ -318,6 +364,11 @@ func readSnapshot(tx *bolt.Tx, run, ns, id string) (Snapshot, error) {
 		return Snapshot{}, err
 	}
 	snap := rec.snapshot(run, ns, id)
+	srv, _, err := runServer(tx, run)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	snap.Server = srv
 	return snap, loadSources(tx, key, &snap)
 }
 

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -50,42 +51,93 @@ type Store struct {
 	readOnly bool
 	now      func() time.Time
 	live     *livePublisher // nil unless Options.PublishLive
+	bound    atomic.Pointer[ServerID]
 }
 
 // Open opens the state file at path, creating it (and its parent
 // directories, mode 0700) unless opts.ReadOnly. The file is kept at mode
 // 0600. A read-write open brings an older schema up to date; a file written
 // by a newer binary is refused. When another process holds the file past
-// opts.Timeout the error wraps ErrLocked.
+// opts.Timeout the error wraps ErrLocked. An existing file is checked before
+// use: one that is empty, cut short or damaged is refused with an error
+// wrapping ErrCorrupt, and a read-only open of a missing file with one
+// wrapping ErrNoStateFile.
 func Open(path string, opts Options) (*Store, error) {
+	return open(path, opts, opts.ReadOnly)
+}
+
+// OpenExisting is Open for commands that only read or undo what was
+// recorded (rollback, status): a missing file is an error wrapping
+// ErrNoStateFile, and nothing is created.
+func OpenExisting(path string, opts Options) (*Store, error) {
+	return open(path, opts, true)
+}
+
+func open(path string, opts Options, mustExist bool) (_ *Store, err error) {
 	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
+	if mustExist {
+		if err := CheckExists(path); err != nil {
+			return nil, err
+		}
+	}
 	if err := prepareFile(path, opts.ReadOnly); err != nil {
 		return nil, err
 	}
+	size, err := checkSize(path)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{path: path, readOnly: opts.ReadOnly, now: time.Now}
+	var file *os.File // bbolt's handle, which holds the file lock
+	defer func() {
+		switch {
+		case err == nil:
+		case s.db != nil:
+			_ = s.db.Close()
+		case file != nil: // bbolt panicked inside Open, holding the lock
+			// The file stays mapped (bbolt keeps the address), which keeps
+			// the lock alive past Close: release it explicitly.
+			_ = unlock(file)
+			_ = file.Close()
+		}
+	}()
+	defer s.shield(&err)() // bbolt reads the meta pages and the freelist in Open
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:  timeout,
 		ReadOnly: opts.ReadOnly,
 		NoSync:   opts.NoSync,
+		// read here, where a fault is recoverable, rather than on first use
+		PreLoadFreelist: true,
+		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			f, err := os.OpenFile(name, flag, perm)
+			file = f
+			return f, err
+		},
 	})
 	if err != nil {
-		if errors.Is(err, bolterrors.ErrTimeout) {
+		switch {
+		case errors.Is(err, bolterrors.ErrTimeout):
 			return nil, lockedError(path, opts.ReadOnly, timeout)
+		case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrVersionMismatch):
+			return nil, corruptError(path, fmt.Sprintf("not a readable state file (%v)", err))
 		}
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
+	}
+	s.db = db
+	if err := s.verify(size); err != nil {
+		return nil, err
 	}
 	db.MaxBatchDelay = DefaultBatchDelay
 	if opts.BatchDelay > 0 {
 		db.MaxBatchDelay = opts.BatchDelay
 	}
-	s := &Store{db: db, path: path, readOnly: opts.ReadOnly, now: time.Now}
 	if opts.PublishLive && !opts.ReadOnly {
 		s.live = &livePublisher{}
 	}
 	if err := s.checkSchema(); err != nil {
-		_ = db.Close()
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
 	return s, nil
@@ -96,13 +148,7 @@ func Open(path string, opts Options) (*Store, error) {
 // file exists, and changes nothing.
 func prepareFile(path string, readOnly bool) error {
 	if readOnly {
-		if _, err := os.Stat(path); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return fmt.Errorf("open state file %s read-only: %w (nothing has been recorded in it yet; check --db)", path, err)
-			}
-			return fmt.Errorf("open state file %s read-only: %w", path, err)
-		}
-		return nil
+		return CheckExists(path)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("create directory for state file %s: %w", path, err)
@@ -136,7 +182,8 @@ func lockedError(path string, readOnly bool, timeout time.Duration) error {
 }
 
 // Close releases the file and its lock.
-func (s *Store) Close() error {
+func (s *Store) Close() (err error) {
+	defer s.shield(&err)()
 	s.stopLive()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close state file %s: %w", s.path, err)

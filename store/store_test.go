@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -85,8 +86,9 @@ func TestOpenLocking(t *testing.T) {
 			if !strings.Contains(err.Error(), path) {
 				t.Errorf("error %q does not name %s", err, path)
 			}
-			if waited < timeout-60*time.Millisecond || waited > timeout+time.Second {
-				t.Errorf("gave up after %s, want about %s", waited, timeout)
+			// only a lower bound: a loaded machine makes it later, never sooner
+			if waited < timeout-60*time.Millisecond {
+				t.Errorf("gave up after %s, want at least about %s", waited, timeout)
 			}
 		})
 	}
@@ -174,7 +176,7 @@ func TestSchema(t *testing.T) {
 		{name: "version 0", prepare: func(t *testing.T, p string) { writeSchema(t, p, 0) }},
 		{name: "version 0 read-only", prepare: func(t *testing.T, p string) { writeSchema(t, p, 0) }, opts: Options{ReadOnly: true}},
 		{name: "newer version", prepare: func(t *testing.T, p string) { writeSchema(t, p, SchemaVersion+1) },
-			wantErr: "schema version 2, newer than version 1"},
+			wantErr: fmt.Sprintf("schema version %d, newer than version %d", SchemaVersion+1, SchemaVersion)},
 		{name: "newer version read-only", prepare: func(t *testing.T, p string) { writeSchema(t, p, SchemaVersion+1) },
 			opts: Options{ReadOnly: true}, wantErr: "upgrade kestra-migrator"},
 		{name: "foreign bolt file", prepare: func(t *testing.T, p string) { writeSchema(t, p, -1, "widgets") },
@@ -183,7 +185,7 @@ func TestSchema(t *testing.T) {
 			if err := os.WriteFile(p, []byte(strings.Repeat("not bolt\n", 1000)), 0o600); err != nil {
 				t.Fatal(err)
 			}
-		}, wantErr: "open state file"},
+		}, wantErr: "state file is corrupt"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

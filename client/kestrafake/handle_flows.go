@@ -7,7 +7,7 @@ import (
 )
 
 func (s *Server) handleConfigs(w http.ResponseWriter, _ *http.Request) {
-	writeValue(w, map[string]any{"version": s.opts.Version, "isBasicAuthEnabled": s.opts.Username != ""})
+	writeValue(w, map[string]any{"uuid": s.opts.Instance, "version": s.opts.Version, "isBasicAuthEnabled": s.opts.Username != ""})
 }
 
 // handleGet answers one flow, current or a given revision. A read of the

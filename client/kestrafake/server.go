@@ -62,6 +62,7 @@ type Options struct {
 	Tenant    string // ModeEnterprise: the tenant served; default "main"
 	Version   string // answered by /api/v1/configs; default "1.3.0", "0.22.0" in ModeLegacy
 	NoConfigs bool   // /api/v1/configs answers 404, like a server without it
+	Instance  string // answered as "uuid" by /api/v1/configs; default: random, one per Server
 
 	// Authentication is required when any is set: basic with Username and
 	// Password, bearer with Token (either is accepted when both are set).
@@ -107,6 +108,9 @@ type Server struct {
 func NewHandler(opts Options) *Server {
 	if opts.Tenant == "" {
 		opts.Tenant = "main"
+	}
+	if opts.Instance == "" {
+		opts.Instance = fmt.Sprintf("%08x-kestratest-%016x", rand.Uint32(), rand.Uint64())
 	}
 	if opts.Version == "" {
 		opts.Version = "1.3.0"

@@ -29,7 +29,7 @@ func startFake(t *testing.T, args ...string) (addr string, stop func() (int, str
 	case code := <-done:
 		cancel()
 		t.Fatalf("exited with %d: %s", code, stderr.String())
-	case <-time.After(5 * time.Second):
+	case <-time.After(untilDeadline(t)):
 		cancel()
 		t.Fatal("not ready")
 	}
@@ -41,7 +41,7 @@ func startFake(t *testing.T, args ...string) (addr string, stop func() (int, str
 		select {
 		case code := <-done:
 			return code, stderr.String()
-		case <-time.After(10 * time.Second):
+		case <-time.After(untilDeadline(t)):
 			t.Fatal("did not stop on cancel")
 			return 0, ""
 		}
@@ -140,4 +140,13 @@ func TestDefaultListenIsLoopback(t *testing.T) {
 	if err != nil || !strings.HasPrefix(o.listen, "127.0.0.1:") {
 		t.Errorf("default listen %q, %v", o.listen, err)
 	}
+}
+
+// untilDeadline is how long to wait for what must happen: the test
+// binary's own deadline, less a margin to report; no shorter wall-clock bound.
+func untilDeadline(t *testing.T) time.Duration {
+	if deadline, ok := t.Deadline(); ok {
+		return time.Until(deadline) - 15*time.Second
+	}
+	return 24 * time.Hour
 }

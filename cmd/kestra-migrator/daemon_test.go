@@ -66,8 +66,8 @@ func startDaemon(t *testing.T, bin string, args ...string) *daemonProc {
 	case err := <-p.exited:
 		p.exited <- err
 		t.Fatalf("daemon exited at start: %v\n%s", err, p.logs())
-	case <-time.After(20 * time.Second):
-		t.Fatalf("daemon did not serve within 20s:\n%s", p.logs())
+	case <-time.After(untilDeadline(t)):
+		t.Fatalf("daemon did not serve before the test's deadline:\n%s", p.logs())
 	}
 	return p
 }
@@ -98,7 +98,7 @@ func (p *daemonProc) logs() string {
 // get returns the status code and body of one endpoint (0 when unreachable).
 func (p *daemonProc) get(t *testing.T, path string) (int, string) {
 	t.Helper()
-	c := http.Client{Timeout: 5 * time.Second}
+	c := http.Client{Timeout: time.Minute} // a bound for a wedged daemon, not a speed test
 	resp, err := c.Get(p.base + path)
 	if err != nil {
 		return 0, err.Error()
@@ -127,13 +127,13 @@ func (p *daemonProc) metric(t *testing.T, prefix string) float64 {
 	return sum
 }
 
-// eventually polls cond every 20ms for up to 20s.
+// eventually polls cond every 20ms until the test's deadline.
 func (p *daemonProc) eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(untilDeadline(t))
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 20s; daemon log:\n%s", what, p.logs())
+			t.Fatalf("%s: not before the test's deadline; daemon log:\n%s", what, p.logs())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -150,7 +150,7 @@ func flowMigrated(srv *kestratest.Server, ns, id string) bool {
 // mid-run; its metrics move; /readyz follows the server down and up; a
 // second daemon on the state file is refused; status reads the state file
 // while it runs; SIGHUP reloads the config file (a broken one is refused);
-// SIGTERM stops it with exit 0 in under 5s.
+// SIGTERM stops it with exit 0, interrupting the pass.
 func TestDaemonEndToEnd(t *testing.T) {
 	bin := buildBinary(t)
 	flows := fleettest.Generate(40, 4, 0.5, false)
@@ -160,7 +160,7 @@ func TestDaemonEndToEnd(t *testing.T) {
 	config := writeFile(t, dir, "config.yaml", "mode: apply\n", 0o600)
 	args := append([]string{"daemon", "--all", "--config", config, "--interval", "300ms", "--jitter", "0",
 		"--listen", "127.0.0.1:0", "--log-format", "json"}, serverArgs(t, srv, db)...)
-	args = append(args, "--retries", "1", "--timeout", "2s")
+	args = append(args, "--retries", "1")
 	d := startDaemon(t, bin, args...)
 
 	d.eventually(t, "ready after the first pass", func() bool { code, _ := d.get(t, "/readyz"); return code == http.StatusOK })
@@ -251,16 +251,17 @@ func TestDaemonEndToEnd(t *testing.T) {
 	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	// the pass is slower than the interval: the log's "pass interrupted"
+	// (below) proves it was cancelled, not waited for; no wall-clock bound
 	select {
 	case err := <-d.exited:
 		d.exited <- err // for the cleanup
-		took := time.Since(start)
-		t.Logf("SIGTERM -> exit in %s", took)
-		if err != nil || took > 5*time.Second {
-			t.Errorf("SIGTERM: %v after %s, want exit 0 within 5s\n%s", err, took, d.logs())
+		t.Logf("SIGTERM -> exit in %s", time.Since(start))
+		if err != nil {
+			t.Errorf("SIGTERM: %v, want exit 0\n%s", err, d.logs())
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatalf("still running 5s after SIGTERM\n%s", d.logs())
+	case <-time.After(untilDeadline(t)):
+		t.Fatalf("still running after SIGTERM, at the test's deadline\n%s", d.logs())
 	}
 	if logs := d.logs(); !strings.Contains(logs, `"msg":"pass interrupted`) || !strings.Contains(logs, `"msg":"daemon stopped"`) {
 		t.Errorf("no interrupted pass or clean stop in the log:\n%s", logs)

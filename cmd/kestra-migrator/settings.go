@@ -38,6 +38,7 @@ type settings struct {
 	Interval                         time.Duration
 	Jitter                           float64
 	Mode, Listen                     string
+	AllowedHosts                     []string
 	Window, WindowTimezone           string
 }
 
@@ -107,6 +108,7 @@ var settingList = []setting{
 	{"jitter", kindFloat, groupDaemon, "spread each wait by up to this fraction of it, either way", "", func(s *settings, v any) { s.Jitter = v.(float64) }},
 	{"mode", kindString, groupDaemon, "plan (report only) or apply (migrate)", "", func(s *settings, v any) { s.Mode = v.(string) }},
 	{"listen", kindString, groupDaemon, "HOST:PORT of the HTTP endpoints (0.0.0.0:9464 in a container)", "", func(s *settings, v any) { s.Listen = v.(string) }},
+	{"allowed-hosts", kindList, groupDaemon, `host names requests may carry besides localhost, loopback and the listen address ("*": any); others are refused (DNS rebinding)`, "none", func(s *settings, v any) { s.AllowedHosts = v.([]string) }},
 	{"window", kindString, groupDaemon, `apply only between these times, e.g. "22:00-06:00 Europe/Paris"; outside, passes only plan`, "always", func(s *settings, v any) { s.Window = v.(string) }},
 	{"window-timezone", kindString, groupDaemon, "time zone of a --window that names none", "local time", func(s *settings, v any) { s.WindowTimezone = v.(string) }},
 }

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kestra-migrator/kestra-migrator/client"
 	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
@@ -292,7 +291,7 @@ func TestClientVerifiesTLSByDefault(t *testing.T) {
 	if err := fleettest.Seed(srv, fleettest.Generate(4, 1, 0.5, false)); err != nil {
 		t.Fatal(err)
 	}
-	cli, err := client.New(client.Config{Server: srv.URL(), Retries: -1, Timeout: 5 * time.Second})
+	cli, err := client.New(client.Config{Server: srv.URL(), Retries: -1, Timeout: fleettest.NoTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +304,7 @@ func TestClientVerifiesTLSByDefault(t *testing.T) {
 	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cli, err = client.New(client.Config{Server: srv.URL(), CAFile: ca, Retries: -1, Timeout: 5 * time.Second})
+	cli, err = client.New(client.Config{Server: srv.URL(), CAFile: ca, Retries: -1, Timeout: fleettest.NoTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}

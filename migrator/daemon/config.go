@@ -23,6 +23,10 @@ type Config struct {
 	Selection migrator.Selection
 	StatePath string // the state file, locked for the daemon's life
 	Listen    string // host:port of the HTTP endpoints; "" serves none
+	// AllowedHosts are the names, besides localhost, loopback and the listen
+	// address, that requests may carry in their Host header (a Service name);
+	// "*" accepts any. Others are refused (DNS rebinding).
+	AllowedHosts []string
 	// Engine is the template of each pass's engine (Source, Rewriter,
 	// Concurrency, Validate, target types); the daemon sets Store and
 	// Incremental on a copy.

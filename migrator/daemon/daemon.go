@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/kestra-migrator/kestra-migrator/client"
@@ -100,7 +101,7 @@ func (d *Daemon) serve(cfg Config, served chan<- error) (stop func(), err error)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	srv := &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: hostGuard(cfg.Listen, cfg.AllowedHosts, d.Handler()), ReadHeaderTimeout: 5 * time.Second}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -182,6 +183,10 @@ func (d *Daemon) reload(old Config) Config {
 	if cfg.Listen != old.Listen {
 		cfg.log().Warn("a new listen address needs a restart: keeping the current one", "listen", old.Listen, "wanted", cfg.Listen)
 		cfg.Listen = old.Listen
+	}
+	if !slices.Equal(cfg.AllowedHosts, old.AllowedHosts) {
+		cfg.log().Warn("new allowed-hosts need a restart: keeping the current ones", "allowedHosts", old.AllowedHosts, "wanted", cfg.AllowedHosts)
+		cfg.AllowedHosts = old.AllowedHosts
 	}
 	d.metrics.reloads.WithLabelValues(resultSuccess).Inc()
 	cfg.log().Info("configuration reloaded; it applies from the next pass", "mode", cfg.Mode, "interval", cfg.Interval,

@@ -237,13 +237,10 @@ func TestShutdownCancelsThePassClosesTheServerAndReleasesTheLock(t *testing.T) {
 	conn.Close()
 	start := time.Now()
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run after cancel: %v, want nil (exit 0)", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return within 5s of the cancel")
+	// the pass blocks until cancelled: returning at all proves it was (a
+	// hang is caught by go test's -timeout; no wall-clock bound here)
+	if err := <-done; err != nil {
+		t.Fatalf("Run after cancel: %v, want nil (exit 0)", err)
 	}
 	t.Logf("stopped in %s", time.Since(start))
 	if _, err := net.Dial("tcp", a.String()); err == nil {
@@ -317,13 +314,15 @@ func TestRunRefusesAnInvalidConfiguration(t *testing.T) {
 	}
 }
 
-// waitFor polls cond for up to 10s.
+// waitFor polls cond until it holds. Its only limit is the test binary's
+// own (-timeout), less a margin to report: a loaded machine is slow, never
+// wrong, so no shorter wall-clock bound.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline, ok := t.Deadline()
 	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
+		if ok && time.Until(deadline) < 10*time.Second {
+			t.Fatal("condition not met before the test's deadline")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

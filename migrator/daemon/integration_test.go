@@ -36,8 +36,9 @@ tasks:
 // HTTP attempts are counted by obs.
 func engineConfig(tb testing.TB, srv *kestratest.Server, obs client.Observer, mode migrator.Mode) Config {
 	tb.Helper()
+	// no per-request timeout a loaded machine can reach: go test's -timeout catches a hang
 	cli, err := client.New(client.Config{Server: srv.URL(), Retries: 1, RetryWaitMin: time.Millisecond,
-		RetryWaitMax: 5 * time.Millisecond, Timeout: 5 * time.Second, Observer: obs})
+		RetryWaitMax: 5 * time.Millisecond, Timeout: time.Hour, Observer: obs})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -74,21 +75,23 @@ func TestDaemonKeepsTheFleetMigrated(t *testing.T) {
 	if err := fleettest.Seed(srv, flows); err != nil {
 		t.Fatal(err)
 	}
+	// The configuration (and its TempDir) is made here, on the test's
+	// goroutine, before the daemon starts: a TempDir made by Load, on the
+	// daemon's goroutine, registered its removal after the cleanup that
+	// stops the daemon, and was removed while the daemon still wrote to it.
 	var cfg Config
 	addr := make(chan net.Addr, 1)
 	d := New(Options{
-		Load: func(obs client.Observer) (Config, error) {
-			cfg = engineConfig(t, srv, obs, migrator.ModeApply)
-			cfg.Listen = "127.0.0.1:0"
-			return cfg, nil
-		},
+		Load:      func(client.Observer) (Config, error) { return cfg, nil },
 		RetryBase: 20 * time.Millisecond,
 		Listening: func(a net.Addr) { addr <- a },
 	})
+	cfg = engineConfig(t, srv, d.metrics, migrator.ModeApply)
+	cfg.Listen = "127.0.0.1:0"
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() { cancel(); <-done }) // runs before the TempDir's removal, registered earlier
 	base := "http://" + (<-addr).String()
 
 	waitFor(t, func() bool { return d.Status().Ready })
@@ -123,6 +126,9 @@ func TestDaemonKeepsTheFleetMigrated(t *testing.T) {
 			return false
 		}
 		defer st.Close()
+		if err := st.BindServer(store.ServerID{URL: srv.URL(), Tenant: "main", Instance: srv.Options().Instance}); err != nil {
+			return false
+		}
 		states, err := st.FlowStates("company.team00")
 		return err == nil && states["copied-blueprint"].SourceHash != "" && states["copied-blueprint"].Status == "migrated"
 	})

@@ -24,11 +24,17 @@ type Fleet struct {
 	Flows  []Flow
 }
 
+// NoTimeout is the per-request timeout of the tests' clients: none a loaded
+// machine can reach (the race detector on two busy cores slows the fake
+// tenfold: a 3,000-flow export took more than 5s); a hang is caught by go
+// test's own -timeout, and the tests about timeouts set their own.
+const NoTimeout = time.Hour
+
 // ClientConfig is a client of url with the credentials of opts; its retries
 // are quick (a Retry-After still wins).
 func ClientConfig(url string, opts kestratest.Options) client.Config {
 	return client.Config{Server: url, IdentifyFlow: rewrite.FlowIdentity, Username: opts.Username, Password: opts.Password, Token: opts.Token,
-		Retries: 8, RetryWaitMin: time.Millisecond, RetryWaitMax: 20 * time.Millisecond, Timeout: 10 * time.Second}
+		Retries: 8, RetryWaitMin: time.Millisecond, RetryWaitMax: 20 * time.Millisecond, Timeout: NoTimeout}
 }
 
 // NewFleet starts a fake with opts, seeds it with flows, and connects a
