@@ -45,6 +45,20 @@ func connectionFailure(err error) bool {
 	return errors.As(err, &netErr)
 }
 
+// unreached: the request failed because the run is stopping or the server
+// could not be reached: the flow was not attempted (nothing written).
+func unreached(ctx context.Context, err error) bool {
+	return ctx.Err() != nil || connectionFailure(err)
+}
+
+// stopReason is why a flow was not reached: the run's stop, else err.
+func stopReason(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return err
+}
+
 // reach is the server as one run sees it: it counts the requests in a row
 // that failed to reach the server and stops the run (cancels its context
 // with an *unreachableError, logged once) when there are too many, so that

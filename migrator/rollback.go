@@ -238,8 +238,8 @@ func (e *Engine) restore(ctx context.Context, src FlowSource, runID string, snap
 	case errors.Is(err, client.ErrNotFound):
 		out.status, out.reason = report.StatusConflict, "the flow no longer exists on the server"
 		return out
-	case err != nil && ctx.Err() != nil:
-		return stoppedOutcome(snap.Namespace, snap.FlowID, snap.NewRevision, context.Cause(ctx))
+	case err != nil && unreached(ctx, err):
+		return stoppedOutcome(snap.Namespace, snap.FlowID, snap.NewRevision, stopReason(ctx, err))
 	case err != nil:
 		out.status, out.reason = report.StatusFailed, fmt.Sprintf("read: %v", err)
 		return out

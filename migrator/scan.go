@@ -284,10 +284,7 @@ func (s *nsScan) settle(o outcome) {
 // notReached settles every flow of the namespace the run did not reach
 // (listed, or read and waiting in a batch) as not-attempted.
 func (s *nsScan) notReached(ctx context.Context, err error) {
-	cause := err
-	if ctx.Err() != nil {
-		cause = context.Cause(ctx)
-	}
+	cause := stopReason(ctx, err)
 	batch := s.batch
 	s.batch = nil
 	for _, f := range batch {

@@ -34,7 +34,7 @@ func (s *nsScan) flush(ctx context.Context, last bool) error {
 	}
 	valid, err := s.validate(ctx, batch)
 	if err != nil {
-		if ctx.Err() != nil {
+		if unreached(ctx, err) {
 			s.batch = batch // not reached: settled by notReached
 			return err
 		}
@@ -119,8 +119,8 @@ func writeBatch(ctx context.Context, s *nsScan, valid []*flow) error {
 		for _, f := range saved {
 			o := s.rewritten(f, report.StatusFailed)
 			o.reason = "re-read before writing: " + err.Error() + " (nothing written)"
-			if ctx.Err() != nil {
-				o = stoppedOutcome(f.ns, f.id, f.revision, context.Cause(ctx))
+			if unreached(ctx, err) {
+				o = stoppedOutcome(f.ns, f.id, f.revision, stopReason(ctx, err))
 			}
 			o.mark = store.SnapshotAbandoned
 			s.settle(o)
@@ -211,8 +211,8 @@ func (s *nsScan) write(ctx context.Context, f *flow, current map[string]int) out
 		switch {
 		case errors.Is(err, client.ErrNotFound):
 			return conflict("the flow was deleted on the server since it was read")
-		case err != nil && ctx.Err() != nil:
-			o := stoppedOutcome(f.ns, f.id, f.revision, context.Cause(ctx))
+		case err != nil && unreached(ctx, err):
+			o := stoppedOutcome(f.ns, f.id, f.revision, stopReason(ctx, err))
 			o.mark = store.SnapshotAbandoned
 			return o
 		case err != nil:
