@@ -82,3 +82,53 @@ func TestRollbackAllPicksTheLatestMigrationWithinOneSecond(t *testing.T) {
 		}
 	}
 }
+
+// TestRollbackUnderAConcurrentEditorLosesNoEdit: while a rollback runs, a
+// person edits about 30% of the flows right after the rollback reads them,
+// and about 20% of the flows just before its write lands. The rollback uses
+// apply's guarded write: every edit survives (put back as the current
+// revision), the edited flows are conflicts, the others are restored.
+func TestRollbackUnderAConcurrentEditorLosesNoEdit(t *testing.T) {
+	sz := suiteSizes()
+	flows := fleettest.Generate(sz.flows, sz.namespaces, legacyShare, false)
+	race := newRacer(0.2, 11)
+	race.stop()
+	srv, url := wrapped(t, kestratest.Options{}, race.hook)
+	f := newFleetOn(t, srv, url, flows, clientConfig(url, kestratest.Options{}))
+	applied := f.apply(t)
+	race.mu.Lock()
+	race.rate = 0.2
+	race.mu.Unlock()
+	f.srv.SetEditor(kestratest.Editor{Rate: 0.3, Seed: 11})
+	rep := f.rollback(t, f.engine(nil), migrator.RollbackOptions{RunID: applied.RunID})
+	f.srv.SetEditor(kestratest.Editor{})
+	race.stop()
+	edits := f.srv.EditedFlows()
+	edited := map[string]bool{}
+	for _, e := range edits {
+		edited[e.Namespace+"/"+e.ID] = true
+	}
+	if race.n == 0 || len(edits) == race.n {
+		t.Fatalf("%d edits, %d just before a write: the test proves little", len(edits), race.n)
+	}
+	if lost := assertEditsKept(t, f.srv, edits); lost > 0 {
+		t.Fatalf("the rollback lost %d of %d edits", lost, len(edits))
+	}
+	its := items(rep)
+	for _, fl := range flows {
+		if !fl.Pending() {
+			continue
+		}
+		key := fl.Namespace + "/" + fl.ID
+		it := its[key]
+		cur, _ := f.srv.Flow(fl.Namespace, fl.ID)
+		switch {
+		case edited[key] && it.Status != report.StatusConflict:
+			t.Errorf("%s was edited under the rollback, reported %s (%s)", key, it.Status, reason(it))
+		case !edited[key] && (it.Status != report.StatusRestored || cur.Source != fl.Source):
+			t.Errorf("%s not edited: reported %s (%s), original back: %v", key, it.Status, reason(it), cur.Source == fl.Source)
+		}
+	}
+	t.Logf("%s: %d edits on %d flows under the rollback (%d just before its write); %d restored, %d conflicts, 0 lost",
+		sz, len(edits), len(edited), race.n, rep.Summary.Restored, rep.Summary.Conflict)
+}
