@@ -142,6 +142,9 @@ type Selection struct {
 	Namespaces []string
 	Flows      []string // "namespace/id"
 	Exclude    []string
+	// ExcludeFlows ("namespace/id") are acknowledged by the operator: never
+	// read or written, counted as excluded.
+	ExcludeFlows []string
 }
 
 // Empty reports a selection that names nothing.
@@ -170,7 +173,7 @@ func ParseFlowRef(s string) (FlowRef, error) {
 
 // Validate checks the selectors' syntax against Kestra's patterns.
 func (s Selection) Validate() error {
-	for _, f := range s.Flows {
+	for _, f := range append(append([]string{}, s.Flows...), s.ExcludeFlows...) {
 		if _, err := ParseFlowRef(f); err != nil {
 			return err
 		}
@@ -198,6 +201,9 @@ func (s Selection) Strings() []string {
 	for _, x := range s.Exclude {
 		out = append(out, "--exclude-namespace="+x)
 	}
+	for _, x := range s.ExcludeFlows {
+		out = append(out, "--exclude-flow="+x)
+	}
 	sort.Strings(out)
 	return out
 }
@@ -212,11 +218,12 @@ func under(ns, prefix string) bool {
 type scope struct {
 	namespaces []string
 	only       map[string]map[string]bool // namespace -> ids, for namespaces selected by --flow alone
+	excluded   map[string]map[string]bool // namespace -> ids the operator acknowledged
 }
 
 // resolve turns a selection into namespaces, from the server's list.
 func (s Selection) resolve(serverNamespaces []string) scope {
-	sc := scope{only: map[string]map[string]bool{}}
+	sc := scope{only: map[string]map[string]bool{}, excluded: byNamespace(s.ExcludeFlows)}
 	flows := s.flowsByNamespace()
 	for _, ns := range serverNamespaces {
 		if s.excluded(ns) {
@@ -235,9 +242,12 @@ func (s Selection) resolve(serverNamespaces []string) scope {
 }
 
 // flowsByNamespace groups the --flow selectors: namespace -> ids.
-func (s Selection) flowsByNamespace() map[string]map[string]bool {
+func (s Selection) flowsByNamespace() map[string]map[string]bool { return byNamespace(s.Flows) }
+
+// byNamespace groups NAMESPACE/ID references: namespace -> ids.
+func byNamespace(refs []string) map[string]map[string]bool {
 	flows := map[string]map[string]bool{}
-	for _, f := range s.Flows {
+	for _, f := range refs {
 		ref, err := ParseFlowRef(f)
 		if err != nil {
 			continue // refused by Validate

@@ -90,3 +90,25 @@ func TestParseFlowRef(t *testing.T) {
 		t.Error("rollback --flow company/a/b accepted")
 	}
 }
+
+// TestExcludedFlowsAreCountedNeverTouched: flows the operator acknowledged
+// (--exclude-flow) are counted as excluded, never read nor written.
+func TestExcludedFlowsAreCountedNeverTouched(t *testing.T) {
+	flows := []fleettest.Flow{fleettest.Make("company.a", "ack", fleettest.BadRunner), fleettest.Make("company.a", "todo", fleettest.Process),
+		fleettest.Make("company.a", "legacy-kept", fleettest.Process)}
+	f := newFleet(t, flows, kestratest.Options{})
+	sel := migrator.Selection{All: true, ExcludeFlows: []string{"company.a/ack", "company.a/legacy-kept"}}
+	rep, err := f.engine().Run(context.Background(), migrator.RunOptions{Mode: migrator.ModeApply, Selection: sel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := rep.Summary.Counts; c.Excluded != 2 || c.Migrated != 1 || c.Unsupported != 0 || c.Flows != 3 {
+		t.Errorf("summary %+v, want 2 excluded, 1 migrated", c)
+	}
+	if n := len(f.srv.Revisions("company.a", "legacy-kept")); n != 1 {
+		t.Errorf("an excluded flow was written (%d revisions)", n)
+	}
+	if (migrator.Selection{ExcludeFlows: []string{"nope"}}).Validate() == nil {
+		t.Error("--exclude-flow nope accepted")
+	}
+}

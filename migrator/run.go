@@ -244,7 +244,7 @@ func (r *run) execute(ctx context.Context, sc scope) error {
 				mu.Unlock()
 				return nil
 			}
-			if err := r.namespace(ctx, ns, sc.only[ns]); err != nil {
+			if err := r.namespace(ctx, ns, sc); err != nil {
 				return fmt.Errorf("namespace %s: %w", ns, err)
 			}
 			return nil

@@ -55,6 +55,7 @@ type nsScan struct {
 	r       *run
 	ns      string
 	only    map[string]bool  // nil: every flow
+	exclude map[string]bool  // ids the operator acknowledged (--exclude-flow)
 	revs    map[string]int   // id -> revision, from the search
 	subtree int              // flows the search listed, child namespaces included
 	known   map[string]known // id -> what an earlier pass settled
@@ -72,7 +73,8 @@ type nsScan struct {
 // known, read and rewrite the rest, validate and settle them in batches,
 // record. A namespace cut short reports the flows it did not reach as
 // not-attempted.
-func (r *run) namespace(ctx context.Context, ns string, only map[string]bool) error {
+func (r *run) namespace(ctx context.Context, ns string, sc scope) error {
+	only := sc.only[ns]
 	if r.path.finished != nil {
 		if c, ok := r.path.finished(r, ns); ok {
 			r.rec.AddNamespace(ns, c) // finished before the interruption
@@ -80,7 +82,7 @@ func (r *run) namespace(ctx context.Context, ns string, only map[string]bool) er
 			return nil
 		}
 	}
-	s := &nsScan{r: r, ns: ns, only: only, known: map[string]known{}, settled: map[string]bool{}}
+	s := &nsScan{r: r, ns: ns, only: only, exclude: sc.excluded[ns], known: map[string]known{}, settled: map[string]bool{}}
 	r.rec.Touch(ns)
 	err := s.listRevisions(ctx)
 	if err == nil && r.path.known != nil {
@@ -110,7 +112,12 @@ func (s *nsScan) listRevisions(ctx context.Context) error {
 			return fmt.Errorf("search flows: %w", err)
 		}
 		s.subtree++
-		if f.Namespace == s.ns && s.wanted(f.ID) { // the search also returns child namespaces
+		switch {
+		case f.Namespace != s.ns: // the search also returns child namespaces
+		case s.exclude[f.ID] && (s.only == nil || s.only[f.ID]):
+			s.settle(outcome{ns: s.ns, id: f.ID, status: report.StatusExcluded, revision: f.Revision,
+				reason: "excluded by the operator (--exclude-flow)"})
+		case s.wanted(f.ID):
 			s.revs[f.ID] = f.Revision
 		}
 	}
@@ -128,7 +135,7 @@ func (s *nsScan) readAlone(changed int) bool {
 	return changed*subtreeRatio < s.subtree
 }
 
-func (s *nsScan) wanted(id string) bool { return s.only == nil || s.only[id] }
+func (s *nsScan) wanted(id string) bool { return (s.only == nil || s.only[id]) && !s.exclude[id] }
 
 // scan answers the flows an earlier pass settled, then reads the others: a
 // few one by one, else the namespace in one export.
