@@ -107,7 +107,7 @@ func runDemo(cmd *cobra.Command, a *app, o outputOptions) error {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "\nDone: %d flows migrated, then %d restored. The server made %d requests in all.\n",
-		applied.Summary.Migrated, rb.Summary.Migrated, srv.TotalRequests())
+		applied.Summary.Migrated, rb.Summary.Restored, srv.TotalRequests())
 	return nil
 }
 
