@@ -58,8 +58,8 @@ func (o outcome) item() report.Item {
 		it.NewRevision = intPtr(o.written)
 	}
 	switch o.status {
-	case report.StatusPending, report.StatusMigrated, report.StatusUnsupported, report.StatusRestored:
-		it.Diff = o.diff // the others did not change the flow as the diff says
+	case report.StatusPending, report.StatusMigrated, report.StatusUnsupported, report.StatusInvalid, report.StatusRestored:
+		it.Diff = o.diff // what was (or would be) written; the others did not change the flow so
 	}
 	return it
 }
