@@ -1,10 +1,13 @@
 package migrator_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"iter"
+	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -65,6 +68,24 @@ func (a *afterWrites) SearchFlows(ctx context.Context, q client.SearchQuery) ite
 			}
 		}
 	}
+}
+
+// lockedBuffer collects the logs of concurrent workers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // writtenSnapshots counts a run's written snapshots.
@@ -147,6 +168,8 @@ func TestDeadServerStopsTheRun(t *testing.T) {
 	const concurrency = 4
 	f := newFleet(t, fleettest.Generate(200, 4, 0.5, false), kestratest.Options{})
 	e := f.engine()
+	var logs lockedBuffer
+	e.Log = slog.New(slog.NewTextHandler(&logs, nil))
 	src := &afterWrites{FlowSource: f.cli, k: 10, at: func() { f.srv.SetFaults(kestratest.Faults{Rate503: 1}) }}
 	e.Source = src
 	rep, err := e.Run(context.Background(), migrator.RunOptions{Mode: migrator.ModeApply, Selection: migrator.Selection{All: true}, Resume: true})
@@ -156,6 +179,9 @@ func TestDeadServerStopsTheRun(t *testing.T) {
 	// each namespace and each write in flight may fail once more after the stop
 	if n := src.failed.Load(); n > 3+2*concurrency {
 		t.Errorf("%d requests failed against the dead server before the run stopped", n)
+	}
+	if n := strings.Count(logs.String(), "the server is unreachable"); n != 1 {
+		t.Errorf("the server's death was logged %d times, want once:\n%s", n, logs.String())
 	}
 	checkStopped(t, f, rep, concurrency)
 	f.srv.SetFaults(kestratest.Faults{})
