@@ -143,7 +143,7 @@ func TestWriteIsVerifiedAgainstTheAnswer(t *testing.T) {
 			mangled++
 		}
 	}
-	if mangled == 0 || rep.Summary.Failed != mangled || rep.Summary.Migrated+mangled != f.pendingCount() {
+	if mangled == 0 || rep.Summary.Failed != mangled || rep.Summary.Migrated+mangled != pendingOf(f.flows) {
 		t.Errorf("%d mangled writes; summary %+v", mangled, rep.Summary.Counts)
 	}
 	// the original stays restorable
@@ -151,8 +151,8 @@ func TestWriteIsVerifiedAgainstTheAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rb.Summary.Restored != f.pendingCount() {
-		t.Errorf("rollback --force restored %d of %d", rb.Summary.Restored, f.pendingCount())
+	if rb.Summary.Restored != pendingOf(f.flows) {
+		t.Errorf("rollback --force restored %d of %d", rb.Summary.Restored, pendingOf(f.flows))
 	}
 	written, _ := f.st.Snapshots(store.SnapshotFilter{RunID: rep.RunID, State: store.SnapshotWritten, SkipSources: true})
 	if len(written) != 0 {
@@ -160,9 +160,10 @@ func TestWriteIsVerifiedAgainstTheAnswer(t *testing.T) {
 	}
 }
 
-func (f *fleet) pendingCount() int {
+// pendingOf counts the flows an apply should write.
+func pendingOf(flows []fleettest.Flow) int {
 	n := 0
-	for _, fl := range f.flows {
+	for _, fl := range flows {
 		if fl.Pending() {
 			n++
 		}

@@ -89,9 +89,9 @@ func (l *lockedBuffer) String() string {
 }
 
 // writtenSnapshots counts a run's written snapshots.
-func (f *fleet) writtenSnapshots(t *testing.T, runID string) int {
+func writtenSnapshots(t *testing.T, st *store.Store, runID string) int {
 	t.Helper()
-	snaps, err := f.st.Snapshots(store.SnapshotFilter{RunID: runID, State: store.SnapshotWritten, SkipSources: true})
+	snaps, err := st.Snapshots(store.SnapshotFilter{RunID: runID, State: store.SnapshotWritten, SkipSources: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,8 +151,8 @@ func checkResumed(t *testing.T, f *fleet, stopped *report.Report) {
 	if rep.RunID != stopped.RunID {
 		t.Errorf("the re-run is run %s, not the stopped run %s", rep.RunID, stopped.RunID)
 	}
-	if n := f.writtenSnapshots(t, rep.RunID); rep.Summary.Migrated != n || n != f.pendingCount() {
-		t.Errorf("the resumed run reports %d migrated; it wrote %d flows; %d to migrate", rep.Summary.Migrated, n, f.pendingCount())
+	if n := writtenSnapshots(t, f.st, rep.RunID); rep.Summary.Migrated != n || n != pendingOf(f.flows) {
+		t.Errorf("the resumed run reports %d migrated; it wrote %d flows; %d to migrate", rep.Summary.Migrated, n, pendingOf(f.flows))
 	}
 	if rep.Summary.NotAttempted+rep.Summary.Failed+rep.Summary.Conflict != 0 {
 		t.Errorf("the resumed run left %+v", rep.Summary.Counts)
