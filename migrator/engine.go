@@ -74,7 +74,10 @@ type Engine struct {
 	// Incremental skips flows whose revision matches the state file's record
 	// of an earlier pass (the daemon): a quiet fleet costs a search per namespace.
 	Incremental bool
-	Now         func() time.Time
+	// MaxConnFailures stops a run after this many consecutive requests failed
+	// to reach the server (each after the client's own retries); default 3.
+	MaxConnFailures int
+	Now             func() time.Time
 }
 
 // Mode says whether a run writes.
@@ -96,10 +99,23 @@ type RunOptions struct {
 	// QuietRuns records an apply run in the state file only if it writes
 	// something (the daemon's passes: a quiet fleet leaves no trace).
 	QuietRuns bool
+	// Previous is the report of the pass before (the daemon, Incremental):
+	// a flow unchanged since is reported as it was, changes and diff
+	// included, without being read again.
+	Previous *report.Report
 }
 
-// ErrOldServer refuses to apply against a server a rule's output does not suit.
-var ErrOldServer = errors.New("server too old")
+var (
+	// ErrOldServer refuses to apply against a server a rule's output does not suit.
+	ErrOldServer = errors.New("server too old")
+	// ErrNoMatch: a selector (--namespace, --flow, --run) matched nothing;
+	// the error names it, and nothing was recorded.
+	ErrNoMatch = errors.New("matched nothing")
+	// ErrInterrupted: the run was stopped by its context (a signal); the
+	// flows it did not reach are reported not-attempted, and it is recorded
+	// as interrupted (a re-run resumes it).
+	ErrInterrupted = errors.New("interrupted")
+)
 
 func (e *Engine) now() time.Time {
 	if e.Now != nil {
@@ -128,8 +144,8 @@ type Selection struct {
 	Namespaces []string
 	Flows      []string // "namespace/id"
 	Exclude    []string
-	// ExcludeFlows ("namespace/id") are acknowledged flows: counted as
-	// excluded, never read, rewritten or written.
+	// ExcludeFlows ("namespace/id") are acknowledged by the operator: never
+	// read or written, counted as excluded.
 	ExcludeFlows []string
 }
 
@@ -142,12 +158,26 @@ var (
 	flowIDPattern    = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]*$`)
 )
 
+// FlowRef names one flow.
+type FlowRef struct{ Namespace, ID string }
+
+func (f FlowRef) String() string { return f.Namespace + "/" + f.ID }
+
+// ParseFlowRef reads a --flow value, NAMESPACE/ID, checked against Kestra's
+// patterns: the one parser of every --flow.
+func ParseFlowRef(s string) (FlowRef, error) {
+	ns, id, ok := strings.Cut(s, "/")
+	if !ok || !namespacePattern.MatchString(ns) || !flowIDPattern.MatchString(id) {
+		return FlowRef{}, fmt.Errorf("--flow %q: want NAMESPACE/ID (a namespace is lower case: [a-z0-9._-])", s)
+	}
+	return FlowRef{Namespace: ns, ID: id}, nil
+}
+
 // Validate checks the selectors' syntax against Kestra's patterns.
 func (s Selection) Validate() error {
-	for _, f := range s.Flows {
-		ns, id, ok := strings.Cut(f, "/")
-		if !ok || !namespacePattern.MatchString(ns) || !flowIDPattern.MatchString(id) {
-			return fmt.Errorf("--flow %q: want NAMESPACE/ID (a namespace is lower case: [a-z0-9._-])", f)
+	for _, f := range append(append([]string{}, s.Flows...), s.ExcludeFlows...) {
+		if _, err := ParseFlowRef(f); err != nil {
+			return err
 		}
 	}
 	for _, f := range s.ExcludeFlows {
@@ -196,19 +226,13 @@ func under(ns, prefix string) bool {
 type scope struct {
 	namespaces []string
 	only       map[string]map[string]bool // namespace -> ids, for namespaces selected by --flow alone
+	excluded   map[string]map[string]bool // namespace -> ids the operator acknowledged
 }
 
 // resolve turns a selection into namespaces, from the server's list.
 func (s Selection) resolve(serverNamespaces []string) scope {
-	sc := scope{only: map[string]map[string]bool{}}
-	flows := map[string]map[string]bool{}
-	for _, f := range s.Flows {
-		ns, id, _ := strings.Cut(f, "/")
-		if flows[ns] == nil {
-			flows[ns] = map[string]bool{}
-		}
-		flows[ns][id] = true
-	}
+	sc := scope{only: map[string]map[string]bool{}, excluded: byNamespace(s.ExcludeFlows)}
+	flows := s.flowsByNamespace()
 	for _, ns := range serverNamespaces {
 		if s.excluded(ns) {
 			continue
@@ -223,6 +247,25 @@ func (s Selection) resolve(serverNamespaces []string) scope {
 	}
 	sort.Strings(sc.namespaces)
 	return sc
+}
+
+// flowsByNamespace groups the --flow selectors: namespace -> ids.
+func (s Selection) flowsByNamespace() map[string]map[string]bool { return byNamespace(s.Flows) }
+
+// byNamespace groups NAMESPACE/ID references: namespace -> ids.
+func byNamespace(refs []string) map[string]map[string]bool {
+	flows := map[string]map[string]bool{}
+	for _, f := range refs {
+		ref, err := ParseFlowRef(f)
+		if err != nil {
+			continue // refused by Validate
+		}
+		if flows[ref.Namespace] == nil {
+			flows[ref.Namespace] = map[string]bool{}
+		}
+		flows[ref.Namespace][ref.ID] = true
+	}
+	return flows
 }
 
 func (s Selection) coversNamespace(ns string) bool {

@@ -96,7 +96,7 @@ func TestApplyMigratesOnceThenRollbackRestoresEveryByte(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rb.Summary.Migrated != pending || rb.Summary.Conflict+rb.Summary.Failed != 0 {
+	if rb.Summary.Restored != pending || rb.Summary.Migrated+rb.Summary.Conflict+rb.Summary.Failed != 0 {
 		t.Errorf("rollback summary %+v, want %d restored", rb.Summary, pending)
 	}
 	for _, fl := range f.Flows {

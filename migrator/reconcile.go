@@ -45,7 +45,7 @@ func (r *run) reconcile(ctx context.Context, sc scope) error {
 // migrated source) or abandoned.
 func (r *run) settle(ctx context.Context, snap store.Snapshot) error {
 	e := r.e
-	revs, err := e.Source.Revisions(ctx, snap.Namespace, snap.FlowID)
+	revs, err := r.src.Revisions(ctx, snap.Namespace, snap.FlowID)
 	if errors.Is(err, client.ErrNotFound) {
 		return e.Store.MarkSnapshot(snap.RunID, snap.Namespace, snap.FlowID, store.SnapshotAbandoned, 0, "")
 	}

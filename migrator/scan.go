@@ -44,71 +44,80 @@ type flow struct {
 	result   rewrite.Result
 }
 
-// nsScan is one namespace's pass.
-type nsScan struct {
-	r         *run
-	ns        string
-	only      map[string]bool // nil: every flow
-	revs      map[string]int  // id -> revision, from the search
-	subtree   int             // flows the search listed, child namespaces included
-	states    map[string]store.FlowState
-	batch     []*flow
-	counts    report.Counts
-	newSt     []store.FlowState
-	prev      *store.NamespaceProgress // the last pass's, when incremental
-	lastMarks []store.SnapshotMark     // the last batch's, recorded with the namespace
-	mu        sync.Mutex
+// known is an earlier verdict on a flow, good while it keeps revision at.
+type known struct {
+	at int
+	o  outcome
 }
 
-// namespace runs the pipeline over one namespace.
-func (r *run) namespace(ctx context.Context, ns string, only map[string]bool) error {
-	e := r.e
-	if r.opts.Mode == ModeApply {
-		if p, err := e.Store.Progress(ns); err == nil && p.RunID == r.id && p.Complete {
-			r.rec.AddNamespace(ns, report.CountsFromMap(p.Counts)) // finished before the interruption
-			e.observeNamespace(ns, report.CountsFromMap(p.Counts))
+// nsScan is one namespace's pass.
+type nsScan struct {
+	r       *run
+	ns      string
+	only    map[string]bool  // nil: every flow
+	exclude map[string]bool  // ids the operator acknowledged (--exclude-flow)
+	revs    map[string]int   // id -> revision, from the search
+	subtree int              // flows the search listed, child namespaces included
+	known   map[string]known // id -> what an earlier pass settled
+	batch   []*flow
+	prev    *store.NamespaceProgress // the last pass's, when incremental
+
+	mu      sync.Mutex // guards what settle collects
+	settled map[string]bool
+	counts  report.Counts
+	states  []store.FlowState
+	marks   []store.SnapshotMark // not yet recorded
+}
+
+// namespace runs the run's path over one namespace: list, answer what is
+// known, read and rewrite the rest, validate and settle them in batches,
+// record. A namespace cut short reports the flows it did not reach as
+// not-attempted.
+func (r *run) namespace(ctx context.Context, ns string, sc scope) error {
+	only := sc.only[ns]
+	if r.path.finished != nil {
+		if c, ok := r.path.finished(r, ns); ok {
+			r.rec.AddNamespace(ns, c) // finished before the interruption
+			r.e.observeNamespace(ns, c)
 			return nil
 		}
 	}
-	s := &nsScan{r: r, ns: ns, only: only}
+	s := &nsScan{r: r, ns: ns, only: only, exclude: sc.excluded[ns], known: map[string]known{}, settled: map[string]bool{}}
 	r.rec.Touch(ns)
-	if err := s.listRevisions(ctx); err != nil {
-		return err
+	err := s.listRevisions(ctx)
+	if err == nil && r.path.known != nil {
+		err = r.path.known(s)
 	}
-	if e.Incremental && e.Store != nil {
-		states, err := e.Store.FlowStates(ns)
-		if err != nil {
-			return fmt.Errorf("read flow states: %w", err)
-		}
-		s.states = states
-		if p, err := e.Store.Progress(ns); err == nil {
-			s.prev = &p
-		}
+	if err == nil {
+		err = s.scan(ctx)
 	}
-	err := s.scan(ctx)
 	if err == nil {
 		err = s.flush(ctx, true)
 	}
-	if serr := s.record(err == nil); serr != nil && err == nil {
-		err = serr
+	if err != nil {
+		s.notReached(ctx, err)
 	}
-	e.observeNamespace(ns, s.counts)
+	if rerr := s.record(err == nil); rerr != nil && err == nil {
+		err = rerr
+	}
+	r.e.observeNamespace(ns, s.counts)
 	return err
 }
 
 // listRevisions pages through the search for this namespace's flows.
 func (s *nsScan) listRevisions(ctx context.Context) error {
 	s.revs = map[string]int{}
-	for f, err := range s.r.e.Source.SearchFlows(ctx, client.SearchQuery{Namespace: s.ns}) {
+	for f, err := range s.r.src.SearchFlows(ctx, client.SearchQuery{Namespace: s.ns}) {
 		if err != nil {
 			return fmt.Errorf("search flows: %w", err)
 		}
 		s.subtree++
-		if f.Namespace == s.ns && s.r.opts.Selection.excludesFlow(s.ns, f.ID) && (s.only == nil || s.only[f.ID]) {
-			s.add(report.Item{Namespace: s.ns, ID: f.ID, Revision: intPtr(f.Revision), Status: report.StatusExcluded}, nil)
-			continue
-		}
-		if f.Namespace == s.ns && s.wanted(f.ID) { // the search also returns child namespaces
+		switch {
+		case f.Namespace != s.ns: // the search also returns child namespaces
+		case s.exclude[f.ID] && (s.only == nil || s.only[f.ID]):
+			s.settle(outcome{ns: s.ns, id: f.ID, status: report.StatusExcluded, revision: f.Revision,
+				reason: "excluded by the operator (--exclude-flow)"})
+		case s.wanted(f.ID):
 			s.revs[f.ID] = f.Revision
 		}
 	}
@@ -120,24 +129,21 @@ func (s *nsScan) listRevisions(ctx context.Context) error {
 // or a namespace whose own flows are a small part of its subtree (the
 // export would carry every child namespace's sources too).
 func (s *nsScan) readAlone(changed int) bool {
-	if (s.r.e.Incremental || s.only != nil) && changed <= fetchAloneMax {
+	if (s.r.path.readFew || s.only != nil) && changed <= fetchAloneMax {
 		return true
 	}
 	return changed*subtreeRatio < s.subtree
 }
 
-func (s *nsScan) wanted(id string) bool {
-	return (s.only == nil || s.only[id]) && !s.r.opts.Selection.excludesFlow(s.ns, id)
-}
+func (s *nsScan) wanted(id string) bool { return (s.only == nil || s.only[id]) && !s.exclude[id] }
 
-// scan decides which flows need their source, then reads them: unchanged
-// flows (incremental) are answered from the state file, a few changed ones
-// are read one by one, else the namespace is exported in one request.
+// scan answers the flows an earlier pass settled, then reads the others: a
+// few one by one, else the namespace in one export.
 func (s *nsScan) scan(ctx context.Context) error {
 	changed := map[string]bool{}
 	for id, rev := range s.revs {
-		if st, ok := s.states[id]; ok && st.Revision == rev && reusable(st.Status, s.r.opts.Mode) {
-			s.reuse(st)
+		if k, ok := s.known[id]; ok && k.at == rev {
+			s.settle(k.o)
 			continue
 		}
 		changed[id] = true
@@ -149,7 +155,7 @@ func (s *nsScan) scan(ctx context.Context) error {
 		return s.fetchEach(ctx, changed)
 	}
 	seen := map[string]bool{}
-	err := s.r.e.Source.ExportNamespace(ctx, s.ns, func(x client.ExportedFlow) error {
+	err := s.r.src.ExportNamespace(ctx, s.ns, func(x client.ExportedFlow) error {
 		if x.Err != nil {
 			id := x.ID
 			if id == "" {
@@ -157,7 +163,7 @@ func (s *nsScan) scan(ctx context.Context) error {
 			}
 			if x.Namespace == s.ns || x.Namespace == "" && id != "" {
 				seen[id] = true
-				s.fail(s.ns, id, s.revs[id], fmt.Sprintf("export entry %q: %v", x.Entry, x.Err))
+				s.fail(id, s.revs[id], fmt.Sprintf("export entry %q: %v", x.Entry, x.Err))
 				return nil
 			}
 			if x.Namespace == "" { // no flow of ours: say the server sent it, use nothing of it
@@ -207,7 +213,7 @@ func (s *nsScan) newFlow(id string) bool {
 // fetchEach reads flows one by one.
 func (s *nsScan) fetchEach(ctx context.Context, ids map[string]bool) error {
 	for id := range ids {
-		f, err := s.r.e.Source.Flow(ctx, s.ns, id)
+		f, err := s.r.src.Flow(ctx, s.ns, id)
 		switch {
 		case errors.Is(err, client.ErrNotFound):
 			continue // deleted since the search
@@ -221,112 +227,117 @@ func (s *nsScan) fetchEach(ctx context.Context, ids map[string]bool) error {
 	return nil
 }
 
-// reusable: an earlier pass's verdict still holds for the same revision.
-func reusable(status string, mode Mode) bool {
-	switch report.Status(status) {
-	case report.StatusUpToDate, report.StatusMigrated, report.StatusUnsupported, report.StatusInvalid:
-		return true
-	case report.StatusPending:
-		return mode == ModePlan
-	}
-	return false
-}
-
-// reuse reports a flow from the state file without reading it.
-func (s *nsScan) reuse(st store.FlowState) {
-	status := report.Status(st.Status)
-	if status == report.StatusMigrated {
-		status = report.StatusUpToDate // written by an earlier pass, unchanged since
-	}
-	it := report.Item{Namespace: s.ns, ID: st.ID, Revision: intPtr(st.Revision), Status: status}
-	if st.Reason != "" {
-		it.Reason = strPtr(st.Reason)
-	}
-	s.add(it, nil)
-}
-
-// process rewrites one flow and routes it by status.
+// process rewrites one flow: a flow to migrate joins the batch, any other
+// is settled now.
 func (s *nsScan) process(ctx context.Context, f *flow) error {
 	res, err := s.r.e.Rewriter.Rewrite(f.source)
 	if err != nil {
-		s.fail(f.ns, f.id, f.revision, fmt.Sprintf("cannot rewrite: %v", err))
+		s.settle(outcome{ns: f.ns, id: f.id, status: report.StatusFailed, revision: f.revision, source: f.source,
+			reason: fmt.Sprintf("cannot rewrite: %v", err)})
 		return nil
 	}
 	f.result = res
-	switch res.Status {
-	case rewrite.StatusPending:
-		s.batch = append(s.batch, f)
-		if len(s.batch) >= s.batchSize() {
-			return s.flush(ctx, false)
-		}
-		return nil
-	default:
-		it := s.item(f, report.Status(res.Status))
-		if res.Status == rewrite.StatusUnsupported && res.Proposed != nil && s.r.e.Diff {
-			it.Diff = report.UnifiedDiff(f.ns+"/"+f.id+".yml", f.source, res.Proposed)
-		}
-		s.add(it, &store.FlowState{Revision: f.revision, SourceHash: sourceHash(f.source)})
+	if res.Status != rewrite.StatusPending {
+		s.settle(s.rewritten(f, report.Status(res.Status)))
 		return nil
 	}
+	s.batch = append(s.batch, f)
+	if len(s.batch) >= s.batchSize() {
+		return s.flush(ctx, false)
+	}
+	return nil
 }
 
-// item builds a report item for a rewritten flow.
-func (s *nsScan) item(f *flow, status report.Status) report.Item {
-	it := resultItem(report.Item{Namespace: f.ns, ID: f.id}, f.result)
-	it.Status = status
-	if f.revision > 0 {
-		it.Revision = intPtr(f.revision)
+// rewritten is the outcome of a rewritten flow, with its diff when asked.
+func (s *nsScan) rewritten(f *flow, status report.Status) outcome {
+	o := outcome{ns: f.ns, id: f.id, status: status, revision: f.revision, source: f.source, result: &f.result}
+	if s.r.e.Diff {
+		to := f.result.Source
+		if f.result.Proposed != nil {
+			to = f.result.Proposed // unsupported: what the rule would write
+		}
+		o.diff = report.UnifiedDiff(f.ns+"/"+f.id+".yml", f.source, to)
 	}
-	return it
+	return o
 }
 
-// fail records a flow that could not be handled.
-func (s *nsScan) fail(ns, id string, rev int, reason string) {
-	if ns == "" {
-		ns = s.ns
-	}
-	it := report.Item{Namespace: ns, ID: id, Status: report.StatusFailed, Reason: strPtr(reason)}
-	if rev > 0 {
-		it.Revision = intPtr(rev)
-	}
-	s.r.e.log().Warn("flow failed", "flow", ns+"/"+id, "reason", reason)
-	s.add(it, nil)
+// fail settles a flow that could not be handled.
+func (s *nsScan) fail(id string, rev int, reason string) {
+	s.settle(outcome{ns: s.ns, id: id, status: report.StatusFailed, revision: rev, reason: reason})
 }
 
-// add records an item, and the flow's state when st is given (the item's
-// status and reason are filled in).
-func (s *nsScan) add(it report.Item, st *store.FlowState) {
-	s.r.rec.Add(it)
+// settle records one flow's outcome: its report item, its state and its
+// snapshot marks (recorded with the namespace, or after a batch).
+func (s *nsScan) settle(o outcome) {
+	if o.status == report.StatusFailed {
+		s.r.e.log().Warn("flow failed", "flow", o.ns+"/"+o.id, "reason", o.reason)
+	}
+	s.r.rec.Add(o.item())
+	st, hasState := o.state(s.r.id)
+	marks := o.marks(s.r.id)
 	s.mu.Lock()
-	s.counts.Add(it.Status)
-	if st != nil && it.ID != "" {
-		st.Namespace, st.ID, st.Status, st.RunID = it.Namespace, it.ID, string(it.Status), s.r.id
-		if it.Reason != nil {
-			st.Reason = *it.Reason
-		}
-		s.newSt = append(s.newSt, *st)
+	s.counts.Add(o.status)
+	s.settled[o.id] = true
+	if hasState {
+		s.states = append(s.states, st)
 	}
+	s.marks = append(s.marks, marks...)
 	s.mu.Unlock()
-	if o := s.r.e.Observer; o != nil {
-		o.FlowDone(it.Namespace, it.Status)
+	if obs := s.r.e.Observer; obs != nil {
+		obs.FlowDone(o.ns, o.status)
 	}
 }
 
-// record saves the namespace's flow states and progress.
+// notReached settles every flow of the namespace the run did not reach
+// (listed, or read and waiting in a batch) as not-attempted.
+func (s *nsScan) notReached(ctx context.Context, err error) {
+	cause := stopReason(ctx, err)
+	batch := s.batch
+	s.batch = nil
+	for _, f := range batch {
+		if !s.isSettled(f.id) {
+			s.settle(stoppedOutcome(f.ns, f.id, f.revision, cause))
+		}
+	}
+	for id, rev := range s.revs {
+		if !s.isSettled(id) {
+			s.settle(stoppedOutcome(s.ns, id, rev, cause))
+		}
+	}
+}
+
+func (s *nsScan) isSettled(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.settled[id]
+}
+
+// takeMarks hands over the marks not yet recorded.
+func (s *nsScan) takeMarks() []store.SnapshotMark {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.marks
+	s.marks = nil
+	return m
+}
+
+// record saves the namespace's flow states, progress and last marks in one
+// transaction.
 func (s *nsScan) record(complete bool) error {
 	e := s.r.e
-	if e.Store == nil || (s.r.opts.Mode != ModeApply && !e.Incremental) {
+	if !s.r.path.records {
 		return nil
 	}
-	if complete && len(s.newSt) == 0 && len(s.lastMarks) == 0 && s.prev != nil && s.prev.Complete && maps.Equal(s.prev.Counts, s.counts.Map()) {
+	marks := s.takeMarks()
+	if complete && len(s.states) == 0 && len(marks) == 0 && s.prev != nil && s.prev.Complete && maps.Equal(s.prev.Counts, s.counts.Map()) {
 		return nil // a quiet pass: nothing to record, no fsync
 	}
 	now := e.now()
-	for i := range s.newSt {
-		s.newSt[i].UpdatedAt = now
+	for i := range s.states {
+		s.states[i].UpdatedAt = now
 	}
-	err := e.Store.RecordNamespace(s.newSt, store.NamespaceProgress{Namespace: s.ns, Counts: s.counts.Map(),
-		LastScan: now, Complete: complete, RunID: s.r.id}, s.lastMarks...)
+	err := e.Store.RecordNamespace(s.states, store.NamespaceProgress{Namespace: s.ns, Counts: s.counts.Map(),
+		LastScan: now, Complete: complete, RunID: s.r.id}, marks...)
 	if errors.Is(err, store.ErrTransition) || errors.Is(err, store.ErrNotFound) {
 		// only marks were refused (the rest is recorded): their snapshots
 		// stay as they were, and the next run settles any left "saved"
@@ -342,5 +353,4 @@ func (e *Engine) observeNamespace(ns string, c report.Counts) {
 	}
 }
 
-func intPtr(i int) *int       { return &i }
-func strPtr(s string) *string { return &s }
+func intPtr(i int) *int { return &i }

@@ -110,7 +110,7 @@ func runDemo(ctx context.Context, a *app, o *demoOptions) error {
 	if err != nil {
 		return err
 	}
-	status := report.StatusReport(progress, runs, nil, a.now())
+	status := report.StatusReport(progress, runs, a.now())
 
 	say("== kestra-migrator rollback --run %s   (restore every original, byte for byte)\n", applied.RunID)
 	rb, err := a.engine(cli, st, engineOptions{diff: true}).Rollback(ctx, migrator.RollbackOptions{RunID: applied.RunID})
@@ -118,7 +118,7 @@ func runDemo(ctx context.Context, a *app, o *demoOptions) error {
 		return err
 	}
 	a.bar.finish()
-	restored := rb.Summary.Restored + rb.Summary.Migrated // the engine's name for restored flows, until it says restored
+	restored := rb.Summary.Restored
 	say("   run %s: %s\n", rb.RunID, countsLine(rb.Summary.Counts))
 	demo.Reports = []*report.Report{plan, applied, status, rb}
 	if err := o.print.Print(a, demo); err != nil {

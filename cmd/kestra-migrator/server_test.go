@@ -56,7 +56,7 @@ func untilDeadline(t *testing.T) time.Duration {
 type jsonReport struct {
 	RunID   string `json:"runId"`
 	Summary struct {
-		Namespaces, Flows, UpToDate, Pending, Migrated, Invalid, Conflict, Unsupported, Failed int
+		Namespaces, Flows, UpToDate, Pending, Migrated, Invalid, Conflict, Unsupported, Failed, Restored int
 	} `json:"summary"`
 	Namespaces []struct {
 		Namespace string
@@ -148,7 +148,7 @@ func TestPlanApplyStatusRollbackThroughTheCLI(t *testing.T) {
 		t.Errorf("rollback --dry-run: exit %d %+v", code, dry.Summary)
 	}
 	code, out, errs = execute(t, append([]string{"rollback", "--run", applied.RunID, "-o", "json"}, args...)...)
-	if rb := decodeReport(t, out); code != 0 || rb.Summary.Migrated != applied.Summary.Migrated {
+	if rb := decodeReport(t, out); code != 0 || rb.Summary.Restored != applied.Summary.Migrated {
 		t.Fatalf("rollback: exit %d %+v %s", code, rb.Summary, errs)
 	}
 	for _, f := range flows {

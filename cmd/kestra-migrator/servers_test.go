@@ -48,8 +48,8 @@ func TestRollbackAgainstTheWrongServerIsRefused(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("rollback on A: exit %d: %s", code, errs)
 	}
-	if rep := decodeReport(t, out); rep.Summary.Migrated == 0 || rep.Summary.Migrated != expectCount(flows, "pending") {
-		t.Errorf("rollback on A after B's refusals restored %d flows, want %d", rep.Summary.Migrated, expectCount(flows, "pending"))
+	if rep := decodeReport(t, out); rep.Summary.Restored == 0 || rep.Summary.Restored != expectCount(flows, "pending") {
+		t.Errorf("rollback on A after B's refusals restored %d flows, want %d", rep.Summary.Restored, expectCount(flows, "pending"))
 	}
 }
 

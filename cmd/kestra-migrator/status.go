@@ -61,7 +61,7 @@ func runStatus(ctx context.Context, a *app, o *statusOptions) error {
 	if err != nil {
 		return err
 	}
-	rep := report.StatusReport(view.progress, view.runs, view.restored, a.now())
+	rep := report.StatusReport(view.progress, view.runs, a.now())
 	if view.note != "" {
 		rep.Warnings = append([]string{view.note}, rep.Warnings...)
 	}
@@ -72,8 +72,7 @@ func runStatus(ctx context.Context, a *app, o *statusOptions) error {
 type stateView struct {
 	progress []store.NamespaceProgress
 	runs     []store.Run
-	restored map[string]int // per namespace: flows its last run migrated, restored since
-	note     string         // read from a running process's live file
+	note     string // read from a running process's live file
 }
 
 // readState reads the progress and the last runs from the state file, or,
@@ -101,28 +100,5 @@ func (a *app) readState(ctx context.Context, limit int, withProgress bool) (stat
 	if view.progress, err = st.AllProgress(); err != nil {
 		return view, err
 	}
-	view.restored, err = restoredSince(st, view.progress)
-	return view, err
-}
-
-// restoredSince counts, per namespace, the flows that the namespace's last
-// run migrated and that a rollback restored since: one pass over the
-// rolled-back snapshots, whatever the number of namespaces.
-func restoredSince(st *store.Store, progress []store.NamespaceProgress) (map[string]int, error) {
-	snaps, err := st.Snapshots(store.SnapshotFilter{State: store.SnapshotRolledBack, SkipSources: true})
-	if err != nil {
-		return nil, err
-	}
-	type key struct{ run, ns string }
-	byRun := map[key]int{}
-	for _, s := range snaps {
-		byRun[key{s.RunID, s.Namespace}]++
-	}
-	out := map[string]int{}
-	for _, p := range progress {
-		if n := byRun[key{p.RunID, p.Namespace}]; n > 0 {
-			out[p.Namespace] = n
-		}
-	}
-	return out, nil
+	return view, nil
 }

@@ -50,7 +50,9 @@ func New(opts Options) *Daemon {
 		opts.RetryBase = DefaultRetryBase
 	}
 	st := &state{}
-	return &Daemon{opts: opts, state: st, metrics: newMetrics(st), pass: enginePass, rand: rand.Float64}
+	d := &Daemon{opts: opts, state: st, metrics: newMetrics(st), rand: rand.Float64}
+	d.pass = d.enginePass
+	return d
 }
 
 // Status is where the daemon stands now.

@@ -19,8 +19,10 @@ const storeTimeout = 10 * time.Second
 type passFunc func(ctx context.Context, cfg Config, mode migrator.Mode) (*report.Report, error)
 
 // enginePass opens the state file for the length of the pass and runs an
-// incremental engine over the selection.
-func enginePass(ctx context.Context, cfg Config, mode migrator.Mode) (rep *report.Report, err error) {
+// incremental engine over the selection. Flows unchanged since the last
+// successful pass are reported as it reported them (changes, warnings and
+// diff included) without being read again.
+func (d *Daemon) enginePass(ctx context.Context, cfg Config, mode migrator.Mode) (rep *report.Report, err error) {
 	st, err := store.Open(cfg.StatePath, store.Options{Timeout: storeTimeout, PublishLive: true})
 	if err != nil {
 		return nil, fmt.Errorf("open the state file: %w", err)
@@ -31,8 +33,9 @@ func enginePass(ctx context.Context, cfg Config, mode migrator.Mode) (rep *repor
 		}
 	}()
 	e := *cfg.Engine
-	e.Store, e.Incremental = st, true
-	return e.Run(ctx, migrator.RunOptions{Mode: mode, Selection: cfg.Selection, QuietRuns: true})
+	e.Store, e.Incremental, e.Diff = st, true, true // /report shows each flow's diff, as plan does
+	return e.Run(ctx, migrator.RunOptions{Mode: mode, Selection: cfg.Selection, QuietRuns: true,
+		Previous: d.state.snapshot().Report})
 }
 
 // runPass runs one pass, in plan mode when apply is outside the window,

@@ -30,7 +30,7 @@ func TestForcedRestoresAreListedAsSuch(t *testing.T) {
 // file's view and lists the last runs, restored flows as restored.
 func TestHTMLStatusShowsItsSourceAndRuns(t *testing.T) {
 	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
-	rep := StatusReport(nil, nil, nil, now)
+	rep := StatusReport(nil, nil, now)
 	rep.Runs = []RunSummary{{RunID: "run-9", Command: "rollback", Status: "done", StartedAt: now, Summary: Counts{Flows: 3, Restored: 3}}}
 	var buf bytes.Buffer
 	if err := Write(&buf, "html", rep); err != nil {

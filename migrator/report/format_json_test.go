@@ -19,7 +19,7 @@ func TestJSONFormatMatchesEncodingJSON(t *testing.T) {
 	rec.Add(Item{Namespace: "a", ID: "y", Status: StatusUpToDate})
 	rec.Add(Item{Namespace: "b", ID: "z", Status: StatusFailed, Reason: htmlStrPtr("boom")})
 	rec.Touch("c")
-	for _, rep := range []*Report{rec.Finish(now), NewRecorder("plan", "", now).Finish(now), StatusReport(nil, nil, nil, now)} {
+	for _, rep := range []*Report{rec.Finish(now), NewRecorder("plan", "", now).Finish(now), StatusReport(nil, nil, now)} {
 		var buf bytes.Buffer
 		if err := (jsonFormat{}).Format(&buf, rep); err != nil {
 			t.Fatal(err)

@@ -87,19 +87,12 @@ type Demo struct {
 func (*Demo) Kind() Kind { return KindDemo }
 
 // StatusReport is the progress per namespace and the last runs, from the
-// state file: the counts of each namespace's latest scan. restored lists,
-// per namespace, the flows that the namespace's last run migrated and a
-// rollback restored since (store snapshots rolled back): they count as
-// restored, no longer as migrated.
-func StatusReport(progress []store.NamespaceProgress, runs []store.Run, restored map[string]int, now time.Time) *Report {
+// state file: the counts each namespace's last run left, rollbacks included
+// (a rollback moves the flows it restored from migrated to restored).
+func StatusReport(progress []store.NamespaceProgress, runs []store.Run, now time.Time) *Report {
 	rec := NewRecorder("status", "", now)
 	for _, p := range progress {
-		c := CountsFromMap(p.Counts)
-		if n := min(restored[p.Namespace], c.Migrated); n > 0 {
-			c.Migrated -= n
-			c.Restored += n
-		}
-		rec.AddNamespace(p.Namespace, c)
+		rec.AddNamespace(p.Namespace, CountsFromMap(p.Counts))
 		rec.lastScan(p.Namespace, p.LastScan, p.RunID)
 		if !p.Complete {
 			rec.Warn("namespace " + p.Namespace + ": its last scan (run " + p.RunID + ") did not complete")
