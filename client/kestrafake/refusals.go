@@ -99,7 +99,8 @@ const (
 )
 
 var (
-	flowTriggers = []string{"io.kestra.plugin.core.trigger.Flow", "io.kestra.core.models.triggers.types.Flow"}
+	reservedFlowIDs = []string{"pause", "resume", "force-run", "change-status", "kill", "executions", "search", "source", "disable", "enable"}
+	flowTriggers    = []string{"io.kestra.plugin.core.trigger.Flow", "io.kestra.core.models.triggers.types.Flow"}
 	// fetchType became store/fetch on these (official normalizeFetchType, fetchTypePlugins).
 	fetchTypeTasks = []string{"io.kestra.plugin.datagen.core.Generate", "io.kestra.plugin.googleworkspace.sheets.Read"}
 	// Types that need `auth` on 2.0 (official migrate.go sdkAuthRequired; 2.0's message).
@@ -122,6 +123,13 @@ var refusals = []refusal{
 	{era: era2x, at: siteFlow, key: "workerGroup"},
 	{era: era2x, at: sitePlugin, key: "workerGroup"},
 	{era: era2x, at: siteTrigger, key: "workerGroup"},
+	// Flow ids that clash with 2.0's API paths (flows-changes.md "Reserved flow IDs disallowed",
+	// official renameReservedFlowIDs). The wording is ours: Kestra's text was not found.
+	{era: era2x, at: siteFlow, key: "id", kind: custom,
+		when: func(m *yaml.Node) bool { return slices.Contains(reservedFlowIDs, scalar(lookup(m, "id"))) },
+		msg: func(_ string, m *yaml.Node) string {
+			return fmt.Sprintf("id: %q is a reserved flow id", scalar(lookup(m, "id")))
+		}},
 	// Input definitions: `name` is gone (renameInputNameToID), BOOLEAN and ENUM are no input types
 	// ("Validation error: Invalid type: BOOLEAN", renameInputTypes), MULTISELECT `options` is `values`.
 	{era: era2x, at: siteInput, key: "name"},

@@ -47,6 +47,8 @@ var constructs = []construct{
 		"2.0", "inputs[0]: Invalid type: ENUM"},
 	{"root output type ENUM", logTask + "outputs:\n  - id: color\n    type: ENUM\n    value: red\n",
 		"2.0", "outputs[0]: Invalid type: ENUM"},
+	{"root output type BOOLEAN", logTask + "outputs:\n  - id: ok\n    type: BOOLEAN\n    value: true\n",
+		"2.0", "outputs[0]: Invalid type: BOOLEAN"},
 	{"onResume BOOLEAN", "tasks:\n  - id: wait\n    type: io.kestra.plugin.core.flow.Pause\n    onResume:\n      - id: approved\n        type: BOOLEAN\n",
 		"2.0", "tasks[0].onResume[0]: Invalid type: BOOLEAN"},
 	{"FORM child name", "inputs:\n  - id: form\n    type: FORM\n    inputs:\n      - name: who\n        type: STRING\n        defaults: x\n" + logTask,
@@ -65,6 +67,8 @@ var constructs = []construct{
 		"2.0", `triggers[0]: Unrecognized field "preconditions" (class io.kestra.plugin.core.trigger.Flow)`},
 	{"old condition type in a listener", logTask + "listeners:\n  - conditions:\n      - type: io.kestra.core.models.conditions.types.ExecutionStatusCondition\n        in: [FAILED]\n    tasks:\n      - id: log2\n        type: io.kestra.plugin.core.log.Log\n        message: failed\n",
 		"2.0", "listeners[0].conditions[0]: Invalid type: io.kestra.core.models.conditions.types.ExecutionStatusCondition"},
+	{"trigger timeWindow", logTask + "triggers:\n  - id: after\n    type: io.kestra.plugin.core.trigger.Flow\n    timeWindow:\n      type: DURATION_WINDOW\n",
+		"2.0", `triggers[0]: Unrecognized field "timeWindow"`},
 	{"trigger minLogLevel", logTask + "triggers:\n  - id: hourly\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: \"0 * * * *\"\n    minLogLevel: WARN\n",
 		"2.0", `triggers[0]: Unrecognized field "minLogLevel"`},
 	{"flow-level pluginDefaults", logTask + "pluginDefaults:\n  - type: io.kestra.plugin.core.log.Log\n    values:\n      level: WARN\n",
@@ -77,10 +81,14 @@ var constructs = []construct{
 		"2.0", `retry: Unrecognized field "maxAttempt" (class io.kestra.core.models.tasks.retrys.Exponential)`},
 	{"Pause delay", "tasks:\n  - id: wait\n    type: io.kestra.plugin.core.flow.Pause\n    delay: PT1M\n",
 		"2.0", `tasks[0]: Unrecognized field "delay" (class io.kestra.plugin.core.flow.Pause)`},
+	{"Pause tasks", "tasks:\n  - id: wait\n    type: io.kestra.plugin.core.flow.Pause\n    tasks:\n      - id: log\n        type: io.kestra.plugin.core.log.Log\n        message: hi\n",
+		"2.0", `tasks[0]: Unrecognized field "tasks" (class io.kestra.plugin.core.flow.Pause)`},
 	{"Subflow outputs", "tasks:\n  - id: child\n    type: io.kestra.plugin.core.flow.Subflow\n    namespace: company\n    flowId: child\n    outputs:\n      x: \"{{ outputs.a.value }}\"\n",
 		"2.0", `tasks[0]: Unrecognized field "outputs" (class io.kestra.plugin.core.flow.Subflow)`},
 	{"Schedule backfill", logTask + "triggers:\n  - id: hourly\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: \"0 * * * *\"\n    backfill:\n      start: 2024-01-01T00:00:00Z\n",
 		"2.0", `triggers[0]: Unrecognized field "backfill" (class io.kestra.plugin.core.trigger.Schedule)`},
+	{"Schedule backfills", logTask + "triggers:\n  - id: hourly\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: \"0 * * * *\"\n    backfills: []\n",
+		"2.0", `triggers[0]: Unrecognized field "backfills"`},
 	{"docker on a script task", "tasks:\n  - id: py\n    type: io.kestra.plugin.scripts.python.Script\n    docker:\n      image: python\n    script: print(1)\n",
 		"2.0", `tasks[0]: Unrecognized field "docker"`},
 	{"HTTP basicAuthUser", "tasks:\n  - id: get\n    type: io.kestra.plugin.core.http.Request\n    uri: https://example.com\n    options:\n      basicAuthUser: me\n      basicAuthPassword: \"{{ secret('PW') }}\"\n",
@@ -91,6 +99,10 @@ var constructs = []construct{
 		"2.0", `tasks[0]: Unrecognized field "fetchType" (class io.kestra.plugin.datagen.core.Generate)`},
 	{"task workerGroup", "tasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n    workerGroup:\n      key: gpu\n",
 		"2.0", `tasks[0]: Unrecognized field "workerGroup"`},
+	{"trigger workerGroup", logTask + "triggers:\n  - id: hourly\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: \"0 * * * *\"\n    workerGroup:\n      key: gpu\n",
+		"2.0", `triggers[0]: Unrecognized field "workerGroup"`},
+	{"flow workerGroup", logTask + "workerGroup:\n  key: gpu\n",
+		"2.0", `Unrecognized field "workerGroup"`},
 	{"Exit CANCELED", "tasks:\n  - id: stop\n    type: io.kestra.plugin.core.execution.Exit\n    state: CANCELED\n",
 		"2.0", "tasks[0].state: Cannot deserialize value of type `io.kestra.plugin.core.execution.Exit$ExitState` from String \"CANCELED\""},
 	{"SDK task without auth", "tasks:\n  - id: sync\n    type: io.kestra.plugin.git.SyncFlow\n    url: https://example.com/r.git\n",
@@ -116,6 +128,12 @@ var constructs = []construct{
 		"1.3", `triggers[0]: Unrecognized field "dependsOn" (class io.kestra.plugin.core.trigger.Flow)`},
 	{"Flow trigger window", logTask + "triggers:\n  - id: after\n    type: io.kestra.plugin.core.trigger.Flow\n    window: P1D\n",
 		"1.3", `triggers[0]: Unrecognized field "window"`},
+	{"Flow trigger mode, minSatisfied, onMiss", logTask + "triggers:\n  - id: after\n    type: io.kestra.plugin.core.trigger.Flow\n    mode: ALL\n    minSatisfied: 2\n    onMiss: FAIL\n",
+		"1.3", `triggers[0]: Unrecognized field "mode" (class io.kestra.plugin.core.trigger.Flow), not marked as ignorable, ` +
+			`triggers[0]: Unrecognized field "minSatisfied" (class io.kestra.plugin.core.trigger.Flow), not marked as ignorable, ` +
+			`triggers[0]: Unrecognized field "onMiss"`},
+	{"trigger workerSelector", logTask + "triggers:\n  - id: hourly\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: \"0 * * * *\"\n    workerSelector:\n      tags: [gpu]\n",
+		"1.3", `triggers[0]: Unrecognized field "workerSelector"`},
 	{"PurgeKV behavior", "tasks:\n  - id: purge\n    type: io.kestra.plugin.core.kv.PurgeKV\n    behavior:\n      type: key\n      expiredOnly: true\n",
 		"1.3", `tasks[0]: Unrecognized field "behavior" (class io.kestra.plugin.core.kv.PurgeKV)`},
 	{"git Clone strictHostKeyChecking", "tasks:\n  - id: clone\n    type: io.kestra.plugin.git.Clone\n    url: git@example.com:r.git\n    strictHostKeyChecking: true\n",
@@ -124,6 +142,8 @@ var constructs = []construct{
 		"1.3", `tasks[0]: Unrecognized field "workerSelector"`},
 	{"root policyRefs", logTask + "policyRefs:\n  - retention\n",
 		"1.3", `Unrecognized field "policyRefs"`},
+	{"root workerSelector", logTask + "workerSelector:\n  tags: [gpu]\n",
+		"1.3", `Unrecognized field "workerSelector"`},
 
 	// Legacy forms that 2.0 still accepts.
 	{"checks condition", logTask + "checks:\n  - condition: \"{{ inputs.ok }}\"\n    message: not ok\n", "", ""},
@@ -200,13 +220,34 @@ func TestCreateRefusesWhatTheVersionRefuses(t *testing.T) {
 	} {
 		s := New(Options{Version: tc.version})
 		defer s.Close()
-		status, msg := send(t, s, http.MethodPost, "/api/v1/main/flows", tc.src)
-		if status != http.StatusUnprocessableEntity || !strings.Contains(msg, tc.want) {
+		status, body := send(t, s, http.MethodPost, "/api/v1/main/flows", tc.src)
+		if msg := message(body); status != http.StatusUnprocessableEntity || !strings.Contains(msg, tc.want) {
 			t.Errorf("%s: create = %d %q, want 422 %q", tc.version, status, msg, tc.want)
 		}
 		if n := len(s.Flows()); n != 0 {
 			t.Errorf("%s: %d flows stored", tc.version, n)
 		}
+	}
+}
+
+func TestReservedFlowIDs(t *testing.T) {
+	src := "id: pause\nnamespace: company\n" + logTask
+	for version, want := range map[string]string{"1.3.0": "", "2.0.0": `id: "pause" is a reserved flow id`} {
+		s := New(Options{Version: version})
+		defer s.Close()
+		if got := validate(t, s, src); got != want {
+			t.Errorf("%s: constraints %q, want %q", version, got, want)
+		}
+		if _, err := s.AddFlow(src); (err != nil) != (want != "") {
+			t.Errorf("%s: AddFlow: %v", version, err)
+		}
+		if f, err := s.Seed("pause.yml", src); err != nil || f.Invalid != want {
+			t.Errorf("%s: Seed = %+v, %v", version, f, err)
+		}
+	}
+	s := NewHandler(Options{Version: "2.0.0"})
+	if _, err := s.AddFlow("id: pause-flow\nnamespace: company\n" + logTask); err != nil {
+		t.Errorf("a flow id that only starts with a reserved word: %v", err)
 	}
 }
 
@@ -229,7 +270,7 @@ func TestOlderErasKeepTheirBehaviour(t *testing.T) {
 	for _, c := range constructs {
 		src := "id: old\nnamespace: company\n" + c.body
 		got := validate(t, s, src)
-		if c.name == "root policyRefs" {
+		if c.name == "root policyRefs" || c.name == "root workerSelector" {
 			if !strings.Contains(got, c.want) {
 				t.Errorf("%s: constraints %q, want %q", c.name, got, c.want)
 			}
@@ -277,9 +318,7 @@ func validate(t *testing.T, s *Server, src string) string {
 func put(t *testing.T, s *Server, ns, id, src string) (int, string) {
 	t.Helper()
 	status, body := send(t, s, http.MethodPut, "/api/v1/main/flows/"+ns+"/"+id, src)
-	var e struct{ Message string }
-	_ = json.Unmarshal([]byte(body), &e)
-	return status, e.Message
+	return status, message(body)
 }
 
 func send(t *testing.T, s *Server, method, path, src string) (int, string) {
@@ -298,10 +337,67 @@ func send(t *testing.T, s *Server, method, path, src string) (int, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if method == http.MethodPost && strings.HasSuffix(path, "/flows") && resp.StatusCode == http.StatusUnprocessableEntity {
-		var e struct{ Message string }
-		_ = json.Unmarshal(b, &e)
-		return resp.StatusCode, e.Message
-	}
 	return resp.StatusCode, string(b)
+}
+
+// message is the message of an error answer.
+func message(body string) string {
+	var e struct{ Message string }
+	_ = json.Unmarshal([]byte(body), &e)
+	return e.Message
+}
+
+// TestEveryRefusalIsExercised: each row of the table, alone, refuses at
+// least one of the constructs above on a server of its era, so that no row
+// goes untested.
+func TestEveryRefusalIsExercised(t *testing.T) {
+	all, types := refusals, removedTypes
+	defer func() { refusals, removedTypes = all, types }()
+	removedTypes = nil
+	versions := map[string]string{era2x.name: "2.0.0", era1x.name: "1.3.0", era1x2x.name: "1.3.0",
+		eraBefore.name: "1.3.0", era1xBefore1328.name: "1.3.0"}
+	sources := []string{"id: pause\nnamespace: company\n" + logTask}
+	for _, c := range constructs {
+		sources = append(sources, "id: f\nnamespace: company\n"+c.body)
+	}
+	for i, r := range all {
+		refusals = []refusal{r}
+		w := walker{v: parseVersion(versions[r.era.name])}
+		for _, src := range sources {
+			root, err := parseRoot(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.mapping(root, "", siteFlow)
+		}
+		if len(w.problems) == 0 {
+			t.Errorf("row %d (%s, key %q, types %v) refuses none of the constructs", i, r.era.name, r.key, r.types)
+		}
+	}
+}
+
+// TestRemovedTypes: each removed type (a prefix with a name added) is
+// refused by 2.0 as a task and as a trigger, and accepted by 1.3.
+func TestRemovedTypes(t *testing.T) {
+	v13, v20 := NewHandler(Options{Version: "1.3.0"}), NewHandler(Options{Version: "2.0.0"})
+	for _, typ := range removedTypes {
+		if strings.HasSuffix(typ, ".") {
+			typ += "Any"
+		}
+		for _, src := range []string{
+			"id: f\nnamespace: company\ntasks:\n  - id: t\n    type: " + typ + "\n",
+			"id: f\nnamespace: company\n" + logTask + "triggers:\n  - id: t\n    type: " + typ + "\n",
+		} {
+			want := "[0]: Invalid type: " + typ
+			if got := v20.check(src).constraints; !strings.Contains(got, want) {
+				t.Errorf("2.0: %s: constraints %q, want %q", typ, got, want)
+			}
+			if got := v13.check(src).constraints; got != "" {
+				t.Errorf("1.3: %s: constraints %q, want none", typ, got)
+			}
+		}
+	}
+	if got := v20.check("id: f\nnamespace: company\n" + logTask).constraints; got != "" {
+		t.Errorf("2.0 refuses a current flow: %q", got)
+	}
 }
