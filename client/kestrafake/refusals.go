@@ -40,10 +40,11 @@ type era struct {
 }
 
 var (
-	era2x     = era{"2.x", func(v version) bool { return v.atLeast(2, 0) }}
-	era1x     = era{"1.x", func(v version) bool { return v[0] == 1 }}
-	eraBefore = era{"before 2.0", func(v version) bool { return !v.atLeast(2, 0) }}
-	era1x2x   = era{"1.x and 2.x", func(v version) bool { return v.atLeast(1, 0) }}
+	era2x         = era{"2.x", func(v version) bool { return v.atLeast(2, 0) }}
+	era1x         = era{"1.x", func(v version) bool { return v[0] == 1 }}
+	eraBefore     = era{"before 2.0", func(v version) bool { return !v.atLeast(2, 0) }}
+	era1x2x       = era{"1.x and 2.x", func(v version) bool { return v.atLeast(1, 0) }}
+	era1xBefore13 = era{"1.x before 1.3", func(v version) bool { return v[0] == 1 && v[1] < 3 }}
 	// PurgeKV's `behavior` exists from 1.3.28 (flows-changes.md); 2.0 has it.
 	era1xBefore1328 = era{"1.x before 1.3.28", func(v version) bool { return v[0] == 1 && v.before(1, 3, 28) }}
 )
@@ -190,6 +191,12 @@ var refusals = []refusal{
 	{era: era1x2x, at: sitePlugin, types: []string{typeSubflow}, key: "templateId"},
 	// State.Type never had the single-L CANCELED (official canceled_states_test.go, EE 1.3.41).
 	{era: era1x2x, at: siteTrigger, key: "states", value: "CANCELED", kind: invalidEnum, class: typeState},
+
+	// ---- Refused by 1.x before 1.3: what 1.3 added beside the old form. ----
+	// Exit's ExitState took CANCELLED beside CANCELED in 1.3 (flows-changes.md "Exit.ExitState.CANCELED
+	// removed"; kestra-io/kestra core/.../plugin/core/execution/Exit.java before 1.3 has CANCELED only).
+	{era: era1xBefore13, at: sitePlugin, types: []string{"io.kestra.plugin.core.execution.Exit"}, key: "state", value: "CANCELLED",
+		kind: invalidEnum, class: "io.kestra.plugin.core.execution.Exit$ExitState"},
 
 	// ---- Refused by 1.x: keys that only 2.0 has. ----
 	{era: era1x, at: siteCheck, key: "when", class: typeCheck}, // 1.x Check.java has only `condition`

@@ -147,6 +147,7 @@ var constructs = []construct{
 
 	// Legacy forms that 2.0 still accepts.
 	{"checks condition", logTask + "checks:\n  - condition: \"{{ inputs.ok }}\"\n    message: not ok\n", "", ""},
+	{"Exit CANCELLED", "tasks:\n  - id: stop\n    type: io.kestra.plugin.core.execution.Exit\n    state: CANCELLED\n", "", ""},
 	{"PurgeKV expiredOnly", "tasks:\n  - id: purge\n    type: io.kestra.plugin.core.kv.PurgeKV\n    expiredOnly: true\n", "", ""},
 	{"script runner", "tasks:\n  - id: sh\n    type: io.kestra.plugin.scripts.shell.Commands\n    runner: PROCESS\n    commands:\n      - echo hi\n", "", ""},
 	// What 2.0 refuses only in some places.
@@ -248,6 +249,16 @@ func TestReservedFlowIDs(t *testing.T) {
 	s := NewHandler(Options{Version: "2.0.0"})
 	if _, err := s.AddFlow("id: pause-flow\nnamespace: company\n" + logTask); err != nil {
 		t.Errorf("a flow id that only starts with a reserved word: %v", err)
+	}
+}
+
+func TestExitCancelledFrom13(t *testing.T) {
+	src := "id: stop\nnamespace: company\ntasks:\n  - id: stop\n    type: io.kestra.plugin.core.execution.Exit\n    state: CANCELLED\n"
+	for version, refused := range map[string]bool{"0.22.0": false, "1.0.0": true, "1.2.9": true, "1.3.0": false, "2.0.0": false} {
+		got := NewHandler(Options{Version: version}).check(src).constraints
+		if want := "tasks[0].state: Cannot deserialize value of type `io.kestra.plugin.core.execution.Exit$ExitState` from String \"CANCELLED\""; refused != strings.Contains(got, want) || !refused && got != "" {
+			t.Errorf("%s: constraints %q, want refused %v", version, got, refused)
+		}
 	}
 }
 
@@ -355,7 +366,7 @@ func TestEveryRefusalIsExercised(t *testing.T) {
 	defer func() { refusals, removedTypes = all, types }()
 	removedTypes = nil
 	versions := map[string]string{era2x.name: "2.0.0", era1x.name: "1.3.0", era1x2x.name: "1.3.0",
-		eraBefore.name: "1.3.0", era1xBefore1328.name: "1.3.0"}
+		eraBefore.name: "1.3.0", era1xBefore1328.name: "1.3.0", era1xBefore13.name: "1.2.0"}
 	sources := []string{"id: pause\nnamespace: company\n" + logTask}
 	for _, c := range constructs {
 		sources = append(sources, "id: f\nnamespace: company\n"+c.body)
