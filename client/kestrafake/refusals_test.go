@@ -128,10 +128,9 @@ var constructs = []construct{
 		"1.3", `triggers[0]: Unrecognized field "dependsOn" (class io.kestra.plugin.core.trigger.Flow)`},
 	{"Flow trigger window", logTask + "triggers:\n  - id: after\n    type: io.kestra.plugin.core.trigger.Flow\n    window: P1D\n",
 		"1.3", `triggers[0]: Unrecognized field "window"`},
-	{"Flow trigger mode, minSatisfied, onMiss", logTask + "triggers:\n  - id: after\n    type: io.kestra.plugin.core.trigger.Flow\n    mode: ALL\n    minSatisfied: 2\n    onMiss: FAIL\n",
+	{"Flow trigger mode, minSatisfied", logTask + "triggers:\n  - id: after\n    type: io.kestra.plugin.core.trigger.Flow\n    mode: AT_LEAST\n    minSatisfied: 2\n",
 		"1.3", `triggers[0]: Unrecognized field "mode" (class io.kestra.plugin.core.trigger.Flow), not marked as ignorable, ` +
-			`triggers[0]: Unrecognized field "minSatisfied" (class io.kestra.plugin.core.trigger.Flow), not marked as ignorable, ` +
-			`triggers[0]: Unrecognized field "onMiss"`},
+			`triggers[0]: Unrecognized field "minSatisfied" (class io.kestra.plugin.core.trigger.Flow)`},
 	{"trigger workerSelector", logTask + "triggers:\n  - id: hourly\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: \"0 * * * *\"\n    workerSelector:\n      tags: [gpu]\n",
 		"1.3", `triggers[0]: Unrecognized field "workerSelector"`},
 	{"PurgeKV behavior", "tasks:\n  - id: purge\n    type: io.kestra.plugin.core.kv.PurgeKV\n    behavior:\n      type: key\n      expiredOnly: true\n",
