@@ -26,13 +26,16 @@ var (
 	namespacePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
 	// flowKeys are the top-level properties of a flow; any other key is
-	// rejected as Jackson does ("Unrecognized field").
+	// rejected as Jackson does ("Unrecognized field"). Which of these a
+	// server's version refuses is refusals.go's table.
 	flowKeys = map[string]bool{
 		"id": true, "namespace": true, "revision": true, "description": true, "labels": true,
 		"inputs": true, "outputs": true, "variables": true, "tasks": true, "errors": true,
 		"finally": true, "afterExecution": true, "listeners": true, "triggers": true,
 		"pluginDefaults": true, "taskDefaults": true, "disabled": true, "deleted": true,
 		"concurrency": true, "retry": true, "sla": true, "checks": true, "workerGroup": true,
+		// 2.0 only: refusals.go refuses them on older servers.
+		"policyRefs": true, "workerSelector": true,
 	}
 	// taskLists are the keys whose value is a list of tasks, at the top level
 	// and inside flowable tasks.
@@ -41,7 +44,8 @@ var (
 
 // check validates one flow source like Kestra's ModelValidator, as far as a
 // fake can: YAML, required properties, id and namespace patterns, task ids
-// and types, legacy runner/docker keys, and the test's own validator.
+// and types, legacy runner/docker keys, what the server's version refuses
+// (refusals.go), and the test's own validator.
 func (s *Server) check(source string) checked {
 	var c checked
 	var problems []string
@@ -62,6 +66,7 @@ func (s *Server) check(source string) checked {
 			problems = append(problems, s.checkTasks(&c, list, v)...)
 		}
 	}
+	problems = append(problems, s.refusedBy(root)...)
 	if s.validator != nil {
 		if msg := s.validator(c.namespace, c.id, []byte(source)); msg != "" {
 			problems = append(problems, msg)

@@ -192,3 +192,13 @@ func parseVersion(v string) version {
 func (v version) atLeast(major, minor int) bool {
 	return v[0] > major || v[0] == major && v[1] >= minor
 }
+
+// before reports whether v is older than major.minor.patch.
+func (v version) before(major, minor, patch int) bool {
+	for i, n := range [3]int{major, minor, patch} {
+		if v[i] != n {
+			return v[i] < n
+		}
+	}
+	return false
+}

@@ -52,7 +52,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&o.mode, "mode", "tenant", "server era: tenant (OSS >= 0.23), legacy (OSS <= 0.22) or enterprise")
 	fs.StringVar(&o.server.Tenant, "tenant", "main", "tenant served in enterprise mode")
-	fs.StringVar(&o.server.Version, "version", "", `version answered by /api/v1/configs (default "1.3.0", "0.22.0" in legacy mode)`)
+	fs.StringVar(&o.server.Version, "version", "", `version answered by /api/v1/configs, which validation follows: 2.x refuses what Kestra 2.0 removed, `+
+		`1.x the keys only 2.0 has (default "1.3.0", "0.22.0" in legacy mode)`)
 	fs.StringVar(&o.server.Username, "username", "", "require basic auth with this user")
 	fs.StringVar(&o.server.Password, "password", "", "require basic auth with this password")
 	fs.StringVar(&o.server.Token, "token", "", "require bearer auth with this token")

@@ -121,6 +121,41 @@ func TestSeedsFlowsThatWouldNotValidateAndSaysWhich(t *testing.T) {
 	}
 }
 
+// TestVersion2RefusesWhat2Removed: with --version 2.0.0 a flow 1.3 accepts
+// is seeded (and logged) but refused on update, and its migrated form saves.
+func TestVersion2RefusesWhat2Removed(t *testing.T) {
+	dir := t.TempDir()
+	legacy := "id: old\nnamespace: company\ninputs:\n  - name: who\n    type: STRING\n    defaults: me\n" +
+		"tasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+	if err := os.WriteFile(filepath.Join(dir, "old.yml"), []byte(legacy), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr, stop := startFake(t, "--flows", dir, "--version", "2.0.0")
+	putFlow := func(src string) int {
+		req, _ := http.NewRequest(http.MethodPut, "http://"+addr+"/api/v1/main/flows/company/old", strings.NewReader(src))
+		req.Header.Set("Content-Type", "application/x-yaml")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := putFlow(legacy + "# touched\n"); code != http.StatusUnprocessableEntity {
+		t.Errorf("update keeping input name = %d, want 422", code)
+	}
+	if code := putFlow(strings.Replace(legacy, "- name: who", "- id: who", 1)); code != http.StatusOK {
+		t.Errorf("update with input id = %d, want 200", code)
+	}
+	code, log := stop()
+	if code != 0 {
+		t.Fatalf("exit code %d: %s", code, log)
+	}
+	if want := `flow=company/old file=` + filepath.Join(dir, "old.yml") + ` constraints="inputs[0]: Unrecognized field \"name\"`; !strings.Contains(log, want) {
+		t.Errorf("log lacks %s:\n%s", want, log)
+	}
+}
+
 func TestFlagErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"--mode", "cloud"},
