@@ -61,14 +61,18 @@ type Observer interface {
 // Engine drives scan -> rewrite -> validate -> snapshot -> write -> record,
 // per namespace, streamed.
 type Engine struct {
-	Source      FlowSource
-	Store       StateStore // required to apply; plan uses it only when set (daemon)
-	Rewriter    *rewrite.Rewriter
-	Log         *slog.Logger
-	Observer    Observer
-	Concurrency int  // flows in flight at once
-	Validate    bool // validate rewritten sources through the server
-	Diff        bool // attach unified diffs to report items
+	Source FlowSource
+	Store  StateStore // required to apply; plan uses it only when set (daemon)
+	// Rewriter is a fixed rule set. When it is nil, each run builds one from
+	// RewriteOptions for their Target, else for the server's version: on a
+	// 1.x server only rules whose output 1.x accepts run.
+	Rewriter       *rewrite.Rewriter
+	RewriteOptions rewrite.Options
+	Log            *slog.Logger
+	Observer       Observer
+	Concurrency    int  // flows in flight at once
+	Validate       bool // validate rewritten sources through the server
+	Diff           bool // attach unified diffs to report items
 	// ListUpToDate lists up-to-date flows in the report too (else counted only).
 	ListUpToDate bool
 	// Incremental skips flows whose revision matches the state file's record
@@ -116,6 +120,18 @@ var (
 	// as interrupted (a re-run resumes it).
 	ErrInterrupted = errors.New("interrupted")
 )
+
+// rewriterFor returns the rule set of a run against a server of version.
+func (e *Engine) rewriterFor(version string) (*rewrite.Rewriter, error) {
+	if e.Rewriter != nil {
+		return e.Rewriter, nil
+	}
+	opts := e.RewriteOptions
+	if opts.Target == "" {
+		opts.Target = rewrite.TargetFor(version)
+	}
+	return rewrite.NewRewriter(opts)
+}
 
 func (e *Engine) now() time.Time {
 	if e.Now != nil {

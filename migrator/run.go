@@ -13,6 +13,7 @@ import (
 
 	"github.com/kestra-migrator/kestra-migrator/client"
 	"github.com/kestra-migrator/kestra-migrator/migrator/report"
+	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
@@ -22,6 +23,7 @@ type run struct {
 	opts  RunOptions
 	path  path
 	src   FlowSource // the server, through the run's reach
+	rw    *rewrite.Rewriter
 	id    string
 	rec   *report.Recorder
 	slots *semaphore.Weighted    // writes in flight, run-wide
@@ -143,7 +145,12 @@ func (r *run) resolve(ctx context.Context) (scope, error) {
 func (r *run) start(version, tenant string) error {
 	e := r.e
 	now := e.now()
-	warns, refuse := e.Rewriter.CheckServer(version)
+	rw, err := e.rewriterFor(version)
+	if err != nil {
+		return err
+	}
+	r.rw = rw
+	warns, refuse := rw.CheckServer(version)
 	if r.path.writes && refuse {
 		return fmt.Errorf("%w: %s", ErrOldServer, strings.Join(warns, "; "))
 	}
@@ -156,6 +163,7 @@ func (r *run) start(version, tenant string) error {
 	r.rec = report.NewRecorder(string(r.path.mode), r.id, now)
 	r.rec.KeepUpToDate = e.ListUpToDate
 	r.rec.SetServer(e.Source.Server(), tenant, version)
+	r.rec.SetRules(string(rw.Target()), rewrite.RuleNames(rw.Rules()))
 	for _, w := range warns {
 		r.rec.Warn(w)
 	}

@@ -230,7 +230,7 @@ func (s *nsScan) fetchEach(ctx context.Context, ids map[string]bool) error {
 // process rewrites one flow: a flow to migrate joins the batch, any other
 // is settled now.
 func (s *nsScan) process(ctx context.Context, f *flow) error {
-	res, err := s.r.e.Rewriter.Rewrite(f.source)
+	res, err := s.r.rw.Rewrite(f.source)
 	if err != nil {
 		s.settle(outcome{ns: f.ns, id: f.id, status: report.StatusFailed, revision: f.revision, source: f.source,
 			reason: fmt.Sprintf("cannot rewrite: %v", err)})

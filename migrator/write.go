@@ -79,7 +79,7 @@ func (s *nsScan) validate(ctx context.Context, batch []*flow) ([]*flow, error) {
 			s.settle(o)
 			continue
 		}
-		if left := deprecatedPaths(a.DeprecationPaths, s.r.e.Rewriter.DeprecatedKeys()); len(left) > 0 {
+		if left := deprecatedPaths(a.DeprecationPaths, s.r.rw.DeprecatedKeys()); len(left) > 0 {
 			f.result.Warnings = append(f.result.Warnings, rewrite.Warning{
 				Message: "the server still reports deprecated properties: " + strings.Join(left, ", ")})
 		}

@@ -33,7 +33,7 @@ type engineOptions struct {
 
 // engine builds the migration engine over a client and (optionally) a store.
 func (a *app) engine(cli *client.Client, st *store.Store, o engineOptions) *migrator.Engine {
-	e := &migrator.Engine{Source: cli, Rewriter: a.cfg.rewriter(), Log: a.log, Concurrency: a.cfg.Concurrency,
+	e := &migrator.Engine{Source: cli, RewriteOptions: a.cfg.rewriteOptions(""), Log: a.log, Concurrency: a.cfg.Concurrency,
 		Validate: o.validate, Diff: o.diff, ListUpToDate: o.allItems}
 	if st != nil {
 		e.Store = st

@@ -118,7 +118,7 @@ func (a *app) daemonConfig(obs client.Observer, sel migrator.Selection) (daemon.
 	if err != nil {
 		return daemon.Config{}, asUsage(err)
 	}
-	e := &migrator.Engine{Source: cli, Rewriter: a.cfg.rewriter(), Log: a.log, Concurrency: a.cfg.Concurrency, Validate: true}
+	e := &migrator.Engine{Source: cli, RewriteOptions: a.cfg.rewriteOptions(""), Log: a.log, Concurrency: a.cfg.Concurrency, Validate: true}
 	cfg := daemon.Config{Interval: a.cfg.Interval, Jitter: a.cfg.Jitter, Mode: migrator.Mode(a.cfg.Mode), Window: window,
 		Selection: sel, StatePath: path, Listen: a.cfg.Listen, AllowedHosts: a.cfg.AllowedHosts, Engine: e, Log: a.log}
 	if err := cfg.Validate(); err != nil {

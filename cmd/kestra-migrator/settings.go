@@ -32,6 +32,8 @@ type settings struct {
 	Concurrency                      int
 	Partial                          bool
 	Types                            []string
+	Target                           string
+	Rules                            []string
 	ProcessType, DockerType          string
 	LogLevel, LogFormat              string
 	Exclude                          []string // acknowledged flows, NS/ID
@@ -99,6 +101,8 @@ var settingList = []setting{
 	{"concurrency", kindInt, groupEngine, "flows in flight at once (1 to 256)", "", func(s *settings, v any) { s.Concurrency = v.(int) }},
 	{"partial", kindBool, groupRewrite, "migrate the supported tasks of flows that also have unsupported ones", "false", func(s *settings, v any) { s.Partial = v.(bool) }},
 	{"types", kindList, groupRewrite, "task types in scope (a trailing '.' makes a prefix)", "the built-in list", func(s *settings, v any) { s.Types = v.([]string) }},
+	{"target", kindString, groupRewrite, "Kestra version the rewritten flows must be valid on: 1.3 or 2.0", "the server's version (fix: 2.0)", func(s *settings, v any) { s.Target = v.(string) }},
+	{"rules", kindList, groupRewrite, "run only these rules (names as in the reports)", "every rule valid on the target", func(s *settings, v any) { s.Rules = v.([]string) }},
 	{"process-type", kindString, groupRewrite, "target type for runner: PROCESS", "", func(s *settings, v any) { s.ProcessType = v.(string) }},
 	{"docker-type", kindString, groupRewrite, "target type for runner: DOCKER", "", func(s *settings, v any) { s.DockerType = v.(string) }},
 	{"log-level", kindString, groupLog, "debug, info, warn or error", "", func(s *settings, v any) { s.LogLevel = v.(string) }},
@@ -335,6 +339,14 @@ func (s settings) validate() error {
 			return fmt.Errorf("exclude %q: want NAMESPACE/ID", f)
 		}
 	}
+	if s.Target != "" {
+		if _, err := rewrite.ParseTarget(s.Target); err != nil {
+			return fmt.Errorf("target: %w", err)
+		}
+	}
+	if _, err := rewrite.NewRewriter(s.rewriteOptions("")); err != nil {
+		return fmt.Errorf("rules: %w", err)
+	}
 	return nil
 }
 
@@ -349,13 +361,26 @@ func (s settings) checkServer() error {
 	return nil
 }
 
-// rewriter builds the rewrite from the settings.
-func (s settings) rewriter() *rewrite.Rewriter {
-	return rewrite.MustRewriter(rewrite.Options{
+// rewriteOptions are the rule set of the settings; the target is --target,
+// else defaultTarget ("": the engine reads the server's version).
+func (s settings) rewriteOptions(defaultTarget rewrite.Target) rewrite.Options {
+	target := defaultTarget
+	if s.Target != "" {
+		target = rewrite.Target(s.Target) // checked by validate
+	}
+	return rewrite.Options{
 		Partial: s.Partial,
+		Only:    s.Rules,
+		Target:  target,
 		Rules: rewrite.DefaultRules(rewrite.RuleConfig{
 			Runner: rewrite.RunnerOptions{Scope: s.Types, ProcessType: s.ProcessType, DockerType: s.DockerType}}),
-	})
+	}
+}
+
+// rewriter is the rule set of fix, which has no server: --target, else 2.0
+// (as Kestra's own migration tool).
+func (s settings) rewriter() *rewrite.Rewriter {
+	return rewrite.MustRewriter(s.rewriteOptions(rewrite.Target20)) // checked by validate
 }
 
 // clientConfig maps the settings to the REST client's.

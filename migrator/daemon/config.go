@@ -47,8 +47,8 @@ func (c Config) Validate() error {
 		return errors.New("select flows with --namespace, --flow or --all")
 	case c.StatePath == "":
 		return errors.New("no state file")
-	case c.Engine == nil || c.Engine.Source == nil || c.Engine.Rewriter == nil:
-		return errors.New("no engine: Source and Rewriter are required")
+	case c.Engine == nil || c.Engine.Source == nil:
+		return errors.New("no engine: a Source is required")
 	}
 	if err := c.Selection.Validate(); err != nil {
 		return err

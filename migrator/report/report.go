@@ -48,16 +48,20 @@ const ReportSchemaVersion = 1
 
 // Report is what plan, apply, rollback, status and fix print.
 type Report struct {
-	SchemaVersion int               `json:"schemaVersion"`
-	Command       string            `json:"command"`
-	RunID         string            `json:"runId"`
-	Server        *string           `json:"server"`
-	Tenant        *string           `json:"tenant"`
-	ServerVersion string            `json:"serverVersion,omitempty"`
-	StartedAt     time.Time         `json:"startedAt"`
-	FinishedAt    time.Time         `json:"finishedAt"`
-	Summary       Summary           `json:"summary"`
-	Namespaces    []NamespaceReport `json:"namespaces"`
+	SchemaVersion int     `json:"schemaVersion"`
+	Command       string  `json:"command"`
+	RunID         string  `json:"runId"`
+	Server        *string `json:"server"`
+	Tenant        *string `json:"tenant"`
+	ServerVersion string  `json:"serverVersion,omitempty"`
+	// Target is the Kestra version the rewritten flows are valid on, and
+	// Rules the rules that ran (plan, apply, daemon).
+	Target     string            `json:"target,omitempty"`
+	Rules      []string          `json:"rules,omitempty"`
+	StartedAt  time.Time         `json:"startedAt"`
+	FinishedAt time.Time         `json:"finishedAt"`
+	Summary    Summary           `json:"summary"`
+	Namespaces []NamespaceReport `json:"namespaces"`
 	// Warnings concern the whole run (an old server, an interrupted run).
 	Warnings []string `json:"warnings,omitempty"`
 	// Runs lists the last runs (status only).
@@ -228,6 +232,13 @@ func (r *Recorder) lastScan(ns string, at time.Time, runID string) {
 		rec.lastScan = &t
 	}
 	rec.lastRunID = runID
+}
+
+// SetRules records the target and the rules of the run.
+func (r *Recorder) SetRules(target string, rules []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.report.Target, r.report.Rules = target, rules
 }
 
 // Warn adds a run-wide warning.

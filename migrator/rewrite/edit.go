@@ -151,7 +151,8 @@ func (d *Document) RemoveEntry(m *yaml.Node, key string) (Edit, func(), bool) {
 			sp.Start--
 		}
 	}
-	return Edit{Start: sp.Start, End: sp.End}, func() { removePair(m, m.Content[i]) }, true
+	k := m.Content[i] // by identity: another removal in m may shift the indexes first
+	return Edit{Start: sp.Start, End: sp.End}, func() { removePair(m, k) }, true
 }
 
 // removePair deletes the pair whose key node is k (found by identity, so

@@ -112,3 +112,22 @@ func (r sinceRule) Info() RuleInfo {
 	i.Since = Target20
 	return i
 }
+
+// TestTwoRemovalsInOneMapping: each removal's tree change finds its own pair,
+// whichever runs first.
+func TestTwoRemovalsInOneMapping(t *testing.T) {
+	d, err := ParseDocument([]byte("id: f\na: 1\nb: 2\nc: 3\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, removeA, okA := d.RemoveEntry(d.Root, "a")
+	_, removeB, okB := d.RemoveEntry(d.Root, "b")
+	if !okA || !okB {
+		t.Fatal("refused")
+	}
+	removeA()
+	removeB()
+	if mapValue(d.Root, "c") == nil || mapValue(d.Root, "id") == nil || len(d.Root.Content) != 4 {
+		t.Errorf("keys left: %d nodes", len(d.Root.Content))
+	}
+}

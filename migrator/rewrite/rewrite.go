@@ -3,6 +3,7 @@ package rewrite
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -49,6 +50,7 @@ type Result struct {
 type Rewriter struct {
 	rules   []Rule
 	partial bool
+	target  Target
 }
 
 // Options configure a Rewriter.
@@ -93,7 +95,7 @@ func NewRewriter(opts Options) (*Rewriter, error) {
 			kept = append(kept, r)
 		}
 	}
-	return &Rewriter{rules: kept, partial: opts.Partial}, nil
+	return &Rewriter{rules: kept, partial: opts.Partial, target: opts.Target}, nil
 }
 
 // MustRewriter is NewRewriter for option sets known to be valid (tests,
@@ -104,6 +106,33 @@ func MustRewriter(opts Options) *Rewriter {
 		panic(err)
 	}
 	return rw
+}
+
+// Target is the version the rewriter's output is valid on ("" when every
+// rule runs, whatever its version).
+func (r *Rewriter) Target() Target { return r.target }
+
+// TargetFor is the target of a run against a server of version: its own
+// major.minor on 1.x and older (a flow must keep working on the server that
+// holds it), 2.0 from 2.0 on; 1.3 when the version cannot be read.
+func TargetFor(version string) Target {
+	major, minor, ok := parseVersion(version)
+	switch {
+	case !ok:
+		return Target13
+	case major >= 2:
+		return Target20
+	}
+	return Target(strconv.Itoa(major) + "." + strconv.Itoa(minor))
+}
+
+// ParseTarget reads a --target value.
+func ParseTarget(s string) (Target, error) {
+	switch t := Target(s); t {
+	case Target13, Target20:
+		return t, nil
+	}
+	return "", fmt.Errorf("unknown target %q: want 1.3 or 2.0", s)
 }
 
 // Rules returns the rules the rewriter applies, in order.
