@@ -10,5 +10,6 @@ type RuleConfig struct {
 func DefaultRules(cfg RuleConfig) []Rule {
 	return []Rule{
 		NewRunnerRule(cfg.Runner),
+		TypeRenamesRule{},
 	}
 }
