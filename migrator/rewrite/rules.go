@@ -11,5 +11,9 @@ func DefaultRules(cfg RuleConfig) []Rule {
 	return []Rule{
 		NewRunnerRule(cfg.Runner),
 		TypeRenamesRule{},
+		InputIDRule{},
+		InputTypesRule{},
+		MultiselectValuesRule{},
+		InputRequiredDefaultsRule{},
 	}
 }
