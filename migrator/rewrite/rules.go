@@ -15,5 +15,11 @@ func DefaultRules(cfg RuleConfig) []Rule {
 		InputTypesRule{},
 		MultiselectValuesRule{},
 		InputRequiredDefaultsRule{},
+		MaxAttemptsRule{},
+		PauseDurationRule{},
+		FetchTypeRule{},
+		CancelledStateRule{},
+		LocalDeleteRecursiveRule{},
+		RemovedPropertiesRule{},
 	}
 }
