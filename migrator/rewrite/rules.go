@@ -19,6 +19,8 @@ func DefaultRules(cfg RuleConfig) []Rule {
 		PauseDurationRule{},
 		FetchTypeRule{},
 		CancelledStateRule{},
+		HTTPBasicAuthRule{},
+		HTTPOptionsRule{},
 		LocalDeleteRecursiveRule{},
 		RemovedPropertiesRule{},
 	}
