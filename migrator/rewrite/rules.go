@@ -23,5 +23,6 @@ func DefaultRules(cfg RuleConfig) []Rule {
 		HTTPOptionsRule{},
 		LocalDeleteRecursiveRule{},
 		RemovedPropertiesRule{},
+		PebbleJSONRule{},
 	}
 }
