@@ -24,5 +24,9 @@ func DefaultRules(cfg RuleConfig) []Rule {
 		LocalDeleteRecursiveRule{},
 		RemovedPropertiesRule{},
 		PebbleJSONRule{},
+		ChecksWhenRule{},
+		PurgeKVBehaviorRule{},
+		EEGitCloneRule{},
+		PluginDefaultsNameRule{},
 	}
 }
