@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -281,7 +282,7 @@ func removedProperties(d *Document) []removedProperty {
 	typedMappings(d, subflowTypes, func(m, props *yaml.Node, path string) {
 		if mapIndex(props, "outputs") >= 0 {
 			found = append(found, removedProperty{m, props, path, "outputs",
-				"2.0 removed Subflow outputs: declare the outputs on the subflow's root `outputs` and read outputs.<id>.outputs.<name> from them"})
+				"2.0 removed Subflow outputs: the subflow's root `outputs` are what outputs.<id>.outputs reads"})
 		}
 	})
 	typedMappings(d, scheduleTypes, func(m, props *yaml.Node, path string) {
@@ -334,6 +335,14 @@ func (RemovedPropertiesRule) Plan(d *Document) []Outcome {
 			continue
 		}
 		o.From = append(o.From, rp.key)
+		if rp.key == "outputs" {
+			if where := readsSubflowOutputs(d, scalarString(mapValue(rp.m, "id")), mapValue(rp.props, "outputs")); where != "" {
+				o.Unsupported = fmt.Sprintf("the flow reads this Subflow's outputs (%s), which 2.0 takes from the subflow's root outputs: "+
+					"declare them there, then remove the task's outputs by hand", where)
+				out[i] = o
+				continue
+			}
+		}
 		o = d.removeEntryOutcome(o, rp.props, rp.key)
 		if o.Unsupported == "" {
 			o.Warnings[len(o.Warnings)-1].Message += " (" + rp.why + ")"
@@ -343,4 +352,39 @@ func (RemovedPropertiesRule) Plan(d *Document) []Outcome {
 		out[i] = o
 	}
 	return out
+}
+
+// readsSubflowOutputs finds a scalar outside skip that reads
+// outputs.<id>.outputs (or outputs['<id>'].outputs): removing the task's
+// `outputs` would break it unless the subflow declares them at its root,
+// which one flow's source cannot tell. It returns the path of the first.
+func readsSubflowOutputs(d *Document, id string, skip *yaml.Node) string {
+	if id == "" {
+		return ""
+	}
+	q := regexp.QuoteMeta(id)
+	re := regexp.MustCompile(`outputs\s*(?:\.\s*` + q + `\b|\[\s*['"]` + q + `['"]\s*\])\s*(?:\.\s*outputs\b|\[\s*['"]outputs['"]\s*\])`)
+	where := ""
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		if n == nil || n == skip || where != "" {
+			return
+		}
+		switch n.Kind {
+		case yaml.ScalarNode:
+			if re.MatchString(n.Value) {
+				where = orRoot(path)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				walk(n.Content[i+1], joinPath(path, n.Content[i].Value))
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				walk(c, fmt.Sprintf("%s[%d]", path, i))
+			}
+		}
+	}
+	walk(d.Root, "")
+	return where
 }
