@@ -23,13 +23,13 @@ func (PebbleJSONRule) Info() RuleInfo {
 
 // Mentions implements Rule: some `json` word after `|` or before `(` (white
 // space between), in a source that has a Pebble delimiter. A backslash may
-// hide either behind an escape: then parse.
+// hide any of them behind an escape: then parse.
 func (PebbleJSONRule) Mentions(src []byte) bool {
+	if bytes.IndexByte(src, '\\') >= 0 {
+		return true
+	}
 	if !bytes.Contains(src, []byte("{{")) && !bytes.Contains(src, []byte("{%")) {
 		return false
-	}
-	if bytes.IndexByte(src, '\\') >= 0 {
-		return bytes.Contains(src, []byte("json"))
 	}
 	for from := 0; ; {
 		i := bytes.Index(src[from:], []byte("json"))
