@@ -74,7 +74,15 @@ func mentionsWord(src []byte, words ...string) bool {
 // mentionsKeyOrEscape is MentionsKey that also answers yes for a source with
 // a backslash (a key may be spelt with an escape in double quotes).
 func mentionsKeyOrEscape(src []byte, keys ...string) bool {
-	return MentionsKey(src, keys...) || bytes.IndexByte(src, '\\') >= 0
+	if bytes.IndexByte(src, '\\') >= 0 {
+		return true
+	}
+	for _, k := range keys {
+		if bytes.Contains(src, []byte(k)) { // the word at all, first: a fast search
+			return MentionsKey(src, keys...)
+		}
+	}
+	return false
 }
 
 // mergedKey reports whether m gets key through a YAML merge key (`<<:

@@ -26,9 +26,8 @@ func newTypeSet(names ...string) typeSet {
 	return s
 }
 
-func (s typeSet) mentioned(src []byte) bool {
-	return mentionsTypeName(src, func(n string) bool { return s[n] })
-}
+// mentioned is the fast scan for rules keyed on these types.
+func (s typeSet) mentioned(src []byte) bool { return mentionsTypeName(src, s) }
 
 // typedMappings calls fn for every mapping whose type is in types, with the
 // mapping that holds the task's properties: the mapping itself, or the

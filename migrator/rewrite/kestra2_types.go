@@ -28,12 +28,21 @@ func (TypeRenamesRule) Info() RuleInfo {
 
 // Mentions implements Rule: one pass over the "io.kestra." words.
 func (TypeRenamesRule) Mentions(src []byte) bool {
-	return mentionsTypeName(src, func(name string) bool { _, ok := typeRenameIndex[name]; return ok })
+	return mentionsTypeName(src, typeRenameNames)
 }
 
-// mentionsTypeName finds a dotted name starting with "io.kestra." for which
-// match is true (or a backslash, which may hide one behind an escape).
-func mentionsTypeName(src []byte, match func(string) bool) bool {
+// typeRenameNames are the old names of the table.
+var typeRenameNames = func() typeSet {
+	s := typeSet{}
+	for _, r := range TypeRenames {
+		s[r.Old] = true
+	}
+	return s
+}()
+
+// mentionsTypeName finds a dotted name starting with "io.kestra." that is in
+// names (or a backslash, which may hide one behind an escape). No allocation.
+func mentionsTypeName(src []byte, names typeSet) bool {
 	if bytes.IndexByte(src, '\\') >= 0 {
 		return true
 	}
@@ -48,7 +57,7 @@ func mentionsTypeName(src []byte, match func(string) bool) bool {
 		for end < len(src) && isTypeNameByte(src[end]) {
 			end++
 		}
-		if match(string(src[start:end])) {
+		if names[string(src[start:end])] {
 			return true
 		}
 		from = end
