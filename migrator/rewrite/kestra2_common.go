@@ -288,7 +288,7 @@ func (d *Document) removeEntryOutcome(o Outcome, m *yaml.Node, key string) Outco
 	if t, ok := d.valueText(d.entryOf(m.Content[i], m.Content[i+1])); ok {
 		text = summarize(t)
 	}
-	e, mutate, ok := d.RemoveEntry(m, key)
+	e, mutate, ok := d.removeEntry(m, key)
 	if !ok {
 		o.Unsupported = fmt.Sprintf("%s cannot be removed safely here (flow style, the first key on a list item's line, or the only key): remove it by hand", key)
 		return o
@@ -319,4 +319,21 @@ func (d *Document) stepNear(m *yaml.Node) int {
 		}
 	}
 	return 2
+}
+
+// removeEntry is RemoveEntry whose tree change finds the pair by its key
+// node when it runs: RemoveEntry's own looks the key up by the index it had
+// when planned, which another removal in the same mapping has shifted by
+// then (two removals in one mapping panicked).
+func (d *Document) removeEntry(m *yaml.Node, key string) (Edit, func(), bool) {
+	i := mapIndex(m, key)
+	if i < 0 {
+		return Edit{}, nil, false
+	}
+	k := m.Content[i]
+	e, _, ok := d.RemoveEntry(m, key)
+	if !ok {
+		return Edit{}, nil, false
+	}
+	return e, func() { removePair(m, k) }, true
 }

@@ -98,7 +98,7 @@ func (d *Document) planBasicAuth(o *Outcome, m, opts *yaml.Node) string {
 	}
 	o.Edits, o.Mutate = []Edit{e}, mutate
 	if len(present) == 2 {
-		e, mutate, ok := d.RemoveEntry(opts, present[1])
+		e, mutate, ok := d.removeEntry(opts, present[1])
 		if !ok {
 			return "cannot remove options." + present[1] + " safely: move it by hand"
 		}
