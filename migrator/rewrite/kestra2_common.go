@@ -308,7 +308,7 @@ func (d *Document) stepNear(m *yaml.Node) int {
 			for i := 0; step == 0 && i+1 < len(n.Content); i += 2 {
 				v := n.Content[i+1]
 				if v.Kind == yaml.MappingNode && v.Style&yaml.FlowStyle == 0 && len(v.Content) > 0 && v.Content[0].Line > n.Content[i].Line {
-					if s := d.column(v.Content[0]) - d.column(n.Content[i]); s > 0 {
+					if s := d.safeColumn(v.Content[0]) - d.safeColumn(n.Content[i]); s > 0 {
 						step = s
 					}
 				}
@@ -336,4 +336,18 @@ func (d *Document) removeEntry(m *yaml.Node, key string) (Edit, func(), bool) {
 		return Edit{}, nil, false
 	}
 	return e, func() { removePair(m, k) }, true
+}
+
+// safeColumn is column for any node: -1 when its mark is outside the text
+// (the parser counts line breaks a line index does not; Rewrite refuses such
+// sources before planning, a rule called directly must not panic).
+func (d *Document) safeColumn(n *yaml.Node) int {
+	if n.Line < 1 || n.Line > len(d.lineStarts) {
+		return -1
+	}
+	off := d.offset(n)
+	if off < 0 {
+		return -1
+	}
+	return off - d.lineStarts[n.Line-1]
 }

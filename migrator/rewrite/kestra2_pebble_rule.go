@@ -78,7 +78,7 @@ func (PebbleJSONRule) Plan(d *Document) []Outcome {
 			}
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k := n.Content[i]
-				walk(n.Content[i+1], task, joinPath(path, k.Value), d.column(k))
+				walk(n.Content[i+1], task, joinPath(path, k.Value), d.safeColumn(k))
 			}
 		case yaml.SequenceNode:
 			for i, c := range n.Content {

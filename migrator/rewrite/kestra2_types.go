@@ -126,6 +126,10 @@ func (d *Document) planTypeRename(o Outcome, m *yaml.Node, row TypeRename, isDef
 		o.warn("%s: %s became a Subflow: the template's tasks used to run inside this execution, a Subflow starts an execution of the flow %s (it must exist and take the same inputs)",
 			o.Describe(), row.Old, scalarString(mapValue(props, "templateId")))
 	}
+	if row.New == "io.kestra.plugin.kestra.logs.Fetch" {
+		o.warn("%s: %s lives in plugin-kestra, which must be installed on the server; on 2.0 its tasks need auth (sdk-auth-advisory)",
+			o.Describe(), row.New)
+	}
 	if typ.Anchor != "" {
 		o.Unsupported = fmt.Sprintf("the type %s is anchored (&%s): rename it by hand", row.Old, typ.Anchor)
 		return o
