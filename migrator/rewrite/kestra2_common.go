@@ -285,12 +285,19 @@ func (d *Document) removeEntryOutcome(o Outcome, m *yaml.Node, key string) Outco
 	}
 	i := mapIndex(m, key)
 	text := ""
-	if t, ok := d.valueText(d.entryOf(m.Content[i], m.Content[i+1])); ok {
-		text = summarize(t)
+	if v := m.Content[i+1]; v.Kind == yaml.ScalarNode {
+		text = summarize(v.Value)
+		if sp, ok := d.scalarSpan(v); ok {
+			text = string(d.Src[sp.Start:sp.End]) // as written, quotes included
+		}
+	} else if m.Style&yaml.FlowStyle == 0 {
+		if t, ok := d.valueText(d.entryOf(m.Content[i], v)); ok {
+			text = summarize(t)
+		}
 	}
 	e, mutate, ok := d.removeEntry(m, key)
 	if !ok {
-		o.Unsupported = fmt.Sprintf("%s cannot be removed safely here (flow style, the first key on a list item's line, or the only key): remove it by hand", key)
+		o.Unsupported = fmt.Sprintf("%s cannot be removed safely here (the first key on a list item's line, the only key, or a multi-line flow mapping): remove it by hand", key)
 		return o
 	}
 	o.Edits = append(o.Edits, e)
@@ -321,14 +328,17 @@ func (d *Document) stepNear(m *yaml.Node) int {
 	return 2
 }
 
-// removeEntry is RemoveEntry whose tree change finds the pair by its key
-// node when it runs: RemoveEntry's own looks the key up by the index it had
+// removeEntry is RemoveEntry (or, in a flow mapping, removeFlowEntry) whose
+// tree change finds the pair by its key node when it runs: RemoveEntry's own looks the key up by the index it had
 // when planned, which another removal in the same mapping has shifted by
 // then (two removals in one mapping panicked).
 func (d *Document) removeEntry(m *yaml.Node, key string) (Edit, func(), bool) {
 	i := mapIndex(m, key)
 	if i < 0 {
 		return Edit{}, nil, false
+	}
+	if m.Style&yaml.FlowStyle != 0 {
+		return d.removeFlowEntry(m, key)
 	}
 	k := m.Content[i]
 	e, _, ok := d.RemoveEntry(m, key)
@@ -350,4 +360,13 @@ func (d *Document) safeColumn(n *yaml.Node) int {
 		return -1
 	}
 	return off - d.lineStarts[n.Line-1]
+}
+
+// insertAfter adds "key: value" after the entry after of m, in block or
+// flow style.
+func (d *Document) insertAfter(m *yaml.Node, after, key, value string) (Edit, func(), bool) {
+	if m.Style&yaml.FlowStyle != 0 {
+		return d.insertFlowAfter(m, after, key, value)
+	}
+	return d.InsertAfter(m, after, []string{key + ": " + value})
 }

@@ -249,9 +249,9 @@ func (LocalDeleteRecursiveRule) Plan(d *Document) []Outcome {
 		if mergedKey(m, "recursive") {
 			return // the merged mapping sets it
 		}
-		e, mutate, ok := d.InsertAfter(m, "type", []string{"recursive: true"})
+		e, mutate, ok := d.insertAfter(m, "type", "recursive", "true")
 		if !ok {
-			o.Unsupported = "cannot add recursive: true to this task safely (flow style): add it by hand"
+			o.Unsupported = "cannot add recursive: true to this task safely (a multi-line flow mapping): add it by hand"
 		} else {
 			o.Edits, o.Mutate = []Edit{e}, mutate
 		}

@@ -141,10 +141,10 @@ func (EEGitCloneRule) Plan(d *Document) []Outcome {
 			if mapIndex(m, after) < 0 {
 				after = "type"
 			}
-			pin, pinMutate, ok := d.InsertAfter(m, after, []string{EEGitClone.PinKey + ": " + EEGitClone.PinText})
+			pin, pinMutate, ok := d.insertAfter(m, after, EEGitClone.PinKey, EEGitClone.PinText)
 			if !ok {
 				o.Edits, o.Mutate = nil, nil
-				o.Unsupported = "cannot add strictHostKeyChecking: true safely (flow style): migrate the task by hand"
+				o.Unsupported = "cannot add strictHostKeyChecking: true safely (a multi-line flow mapping): migrate the task by hand"
 			} else {
 				o.Edits, o.Mutate = append(o.Edits, pin), chain(o.Mutate, pinMutate)
 				o.To = append(o.To, EEGitClone.PinKey+": "+EEGitClone.PinText)
