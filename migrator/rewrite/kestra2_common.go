@@ -370,3 +370,26 @@ func (d *Document) insertAfter(m *yaml.Node, after, key, value string) (Edit, fu
 	}
 	return d.InsertAfter(m, after, []string{key + ": " + value})
 }
+
+// defaultsShift explains how renaming a task's type from old to new would
+// change which flow defaults apply to it, or returns "". Kestra matches a
+// pluginDefaults (taskDefaults) entry on the task's type as written, by
+// prefix; entries are renamed in the same pass by renamed (which returns
+// an entry type unchanged when it is not renamed).
+func defaultsShift(d *Document, old, new string, renamed func(string) string) string {
+	for e := range defaultsEntries(d.Root) {
+		t := typeOf(e)
+		if t == "" {
+			continue
+		}
+		before := strings.HasPrefix(old, t)
+		after := strings.HasPrefix(new, renamed(t))
+		switch {
+		case before && !after:
+			return fmt.Sprintf("the defaults for %q apply to %s but not to %s: renaming would drop them", t, old, new)
+		case !before && after:
+			return fmt.Sprintf("the defaults for %q apply to %s but not to %s: renaming would add them", renamed(t), new, old)
+		}
+	}
+	return ""
+}

@@ -130,6 +130,12 @@ func (d *Document) planTypeRename(o Outcome, m *yaml.Node, row TypeRename, isDef
 		o.warn("%s: %s lives in plugin-kestra, which must be installed on the server; on 2.0 its tasks need auth (sdk-auth-advisory)",
 			o.Describe(), row.New)
 	}
+	if !isDefaults {
+		if why := defaultsShift(d, row.Old, row.New, renamedType); why != "" {
+			o.Unsupported = why + ": migrate the task and its defaults by hand"
+			return o
+		}
+	}
 	if typ.Anchor != "" {
 		o.Unsupported = fmt.Sprintf("the type %s is anchored (&%s): rename it by hand", row.Old, typ.Anchor)
 		return o
@@ -154,4 +160,12 @@ func (d *Document) planTypeRename(o Outcome, m *yaml.Node, row TypeRename, isDef
 		}
 	}
 	return o
+}
+
+// renamedType is what type-renames makes of a type name in this pass.
+func renamedType(t string) string {
+	if r, ok := typeRenameIndex[t]; ok && r.Refuse == "" {
+		return r.New
+	}
+	return t
 }

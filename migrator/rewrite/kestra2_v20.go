@@ -135,6 +135,18 @@ func (EEGitCloneRule) Plan(d *Document) []Outcome {
 			out = append(out, o)
 			return
 		}
+		if !defaults[m] {
+			if why := defaultsShift(d, EEGitClone.Old, EEGitClone.New, func(t string) string {
+				if t == EEGitClone.Old {
+					return EEGitClone.New
+				}
+				return t
+			}); why != "" {
+				o.Unsupported = why + ": migrate the task and its defaults by hand"
+				out = append(out, o)
+				return
+			}
+		}
 		o.Edits, o.Mutate = []Edit{e}, mutate
 		if !defaults[m] && !pinnedByDefaults && mapIndex(m, EEGitClone.PinKey) < 0 && !mergedKey(m, EEGitClone.PinKey) {
 			after := EEGitClone.PinAfter
