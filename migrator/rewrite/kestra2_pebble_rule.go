@@ -3,6 +3,7 @@ package rewrite
 import (
 	"bytes"
 	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -189,5 +190,67 @@ func (d *Document) scalarRawSpan(n *yaml.Node, parentCol int) (span, bool) {
 		}
 		return span{}, false
 	}
-	return d.scalarSpan(n)
+	if sp, ok := d.scalarSpan(n); ok {
+		return sp, true
+	}
+	return d.plainMultiLineSpan(n, off, parentCol)
+}
+
+// plainMultiLineSpan is the text of a plain scalar continued on the lines
+// below (indented deeper than parentCol, up to a comment, a blank-only end
+// or a shallower line); it is only returned when folding it gives the
+// scalar's value back, which proves the span.
+func (d *Document) plainMultiLineSpan(n *yaml.Node, off, parentCol int) (span, bool) {
+	first := n.Line - 1
+	if first < 0 || first >= d.lineCount() || n.Style != 0 {
+		return span{}, false
+	}
+	end := d.lineStarts[first] + len(d.line(first))
+	if bytes.Contains(d.Src[off:end], []byte(" #")) {
+		return span{}, false
+	}
+	for i := first + 1; i < d.lineCount(); i++ {
+		l := d.line(i)
+		ind, blank := indentOf(l)
+		if blank {
+			continue
+		}
+		if ind <= parentCol || l[ind] == '#' {
+			break
+		}
+		if bytes.Contains(l, []byte(" #")) {
+			return span{}, false
+		}
+		end = d.lineStarts[i] + len(bytes.TrimRight(l, " \t"))
+	}
+	if end <= off || foldPlain(string(d.Src[off:end])) != n.Value {
+		return span{}, false
+	}
+	return span{off, end}, true
+}
+
+// foldPlain folds the lines of a multi-line plain scalar as YAML does: each
+// line trimmed, a line break between two text lines becomes a space, n
+// empty lines become n line breaks.
+func foldPlain(raw string) string {
+	var b strings.Builder
+	empties := 0
+	for i, l := range strings.Split(raw, "\n") {
+		l = strings.Trim(l, " \t\r")
+		switch {
+		case i == 0:
+			b.WriteString(l)
+		case l == "":
+			empties++
+		default:
+			if empties > 0 {
+				b.WriteString(strings.Repeat("\n", empties))
+			} else {
+				b.WriteByte(' ')
+			}
+			empties = 0
+			b.WriteString(l)
+		}
+	}
+	return b.String()
 }
