@@ -24,13 +24,15 @@ type TypeRename struct {
 	Refuse string
 }
 
+// Why the rename of a Refuse row is not made. Facts: the official
+// state_kv.go (a type-only rename is rejected on save: Unrecognized field
+// "name" (class io.kestra.plugin.core.kv.Set)) and kestra-io/kestra
+// core/src/main/java/io/kestra/plugin/core/storage/LocalFiles.java (a runnable
+// task with `inputs`/`outputs`; WorkingDirectory is a flowable with required
+// `tasks` and `inputFiles`/`outputFiles`). The detections report both.
 const (
-	refuseStateStore = "State Store task: kv.* has no `name`/`data`/`namespace`/`taskrunValue` " +
-		"(rejected on save: Unrecognized field \"name\" (class io.kestra.plugin.core.kv.Set)); " +
-		"needs the state-to-kv rewrite (official state_kv.go), detected as state-to-kv"
-	refuseLocalFiles = "LocalFiles is a runnable task with `inputs`/`outputs` (plugin/core/storage/LocalFiles.java); " +
-		"WorkingDirectory is a flowable with required `tasks` and `inputFiles`/`outputFiles`: " +
-		"a type-only rename is rejected; rewrite by hand (inputFiles/outputFiles on the enclosing WorkingDirectory)"
+	refuseStateStore = "a State Store task: kv.* takes a key and a value, not name/data, so the rename alone is rejected on save (reported as state-to-kv)"
+	refuseLocalFiles = "LocalFiles is a runnable task, WorkingDirectory a flowable with tasks and inputFiles/outputFiles, so the rename alone is rejected (reported as removed-type)"
 )
 
 var (
