@@ -65,7 +65,7 @@ type InputIDRule struct{}
 
 // Info implements Rule.
 func (InputIDRule) Info() RuleInfo {
-	return RuleInfo{Name: "input-id", Keys: []string{"name"}, URL: GuideV2}
+	return RuleInfo{Name: "input-id", URL: GuideV2}
 }
 
 // Mentions implements Rule.
@@ -137,7 +137,7 @@ type MultiselectValuesRule struct{}
 
 // Info implements Rule.
 func (MultiselectValuesRule) Info() RuleInfo {
-	return RuleInfo{Name: "multiselect-values", Keys: []string{"options"}, URL: GuideV2}
+	return RuleInfo{Name: "multiselect-values", URL: GuideV2}
 }
 
 // Mentions implements Rule.
@@ -165,7 +165,7 @@ type InputRequiredDefaultsRule struct{}
 
 // Info implements Rule.
 func (InputRequiredDefaultsRule) Info() RuleInfo {
-	return RuleInfo{Name: "input-required-defaults", Keys: []string{"required"}, URL: GuideV2}
+	return RuleInfo{Name: "input-required-defaults", URL: GuideV2}
 }
 
 // Mentions implements Rule.

@@ -86,7 +86,7 @@ type PauseDurationRule struct{}
 
 // Info implements Rule.
 func (PauseDurationRule) Info() RuleInfo {
-	return RuleInfo{Name: "pause-duration", Keys: []string{"delay"}, URL: GuideV2}
+	return RuleInfo{Name: "pause-duration", URL: GuideV2}
 }
 
 // Mentions implements Rule.
@@ -117,7 +117,7 @@ type FetchTypeRule struct{}
 
 // Info implements Rule.
 func (FetchTypeRule) Info() RuleInfo {
-	return RuleInfo{Name: "fetch-type", Keys: []string{"fetchType"}, URL: GuideV2}
+	return RuleInfo{Name: "fetch-type", URL: GuideV2}
 }
 
 // Mentions implements Rule.

@@ -88,3 +88,20 @@ func TestKestra2EachRuleAlone(t *testing.T) {
 		}
 	}
 }
+
+// TestKestra2KeysImplyMentions: a rule's Keys are deprecated wherever they
+// appear (the engine matches the server's deprecationPaths on them), so a
+// source using one as a key is always mentioned by the rule's fast scan;
+// keys deprecated only on some types (name, options, delay, fetchType,
+// condition...) are not declared.
+func TestKestra2KeysImplyMentions(t *testing.T) {
+	for _, r := range DefaultRules(RuleConfig{}) {
+		for _, k := range r.Info().Keys {
+			for _, src := range []string{k + ": x\n", "id: a\ntasks:\n  - id: b\n    type: t\n    " + k + ":\n      c: 1\n", "{" + k + ": 1}"} {
+				if !r.Mentions([]byte(src)) {
+					t.Errorf("%s declares key %s but does not mention %q", r.Info().Name, k, src)
+				}
+			}
+		}
+	}
+}

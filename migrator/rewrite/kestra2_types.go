@@ -22,7 +22,7 @@ const TypeRenamesRuleName = "type-renames"
 
 // Info implements Rule.
 func (TypeRenamesRule) Info() RuleInfo {
-	return RuleInfo{Name: TypeRenamesRuleName, Keys: []string{"templateId", "format"},
+	return RuleInfo{Name: TypeRenamesRuleName,
 		URL: GuideV2}
 }
 

@@ -19,7 +19,7 @@ type ChecksWhenRule struct{}
 
 // Info implements Rule.
 func (ChecksWhenRule) Info() RuleInfo {
-	return RuleInfo{Name: "checks-when", Keys: []string{"condition"}, Since: Target20,
+	return RuleInfo{Name: "checks-when", Since: Target20,
 		URL: GuideV2 + "/checks-condition-renamed-when"}
 }
 
@@ -55,7 +55,7 @@ type PurgeKVBehaviorRule struct{}
 
 // Info implements Rule.
 func (PurgeKVBehaviorRule) Info() RuleInfo {
-	return RuleInfo{Name: "purgekv-behavior", Keys: []string{"expiredOnly"}, Since: Target20, URL: GuideV2}
+	return RuleInfo{Name: "purgekv-behavior", Since: Target20, URL: GuideV2}
 }
 
 // Mentions implements Rule.
