@@ -165,10 +165,10 @@ func chain(fns ...func()) func() {
 	}
 }
 
-// ReplaceScalarRaw writes text in place of the one-line scalar n, quotes
+// replaceScalarWith writes text in place of the one-line scalar n, quotes
 // included (so a quoted "STORE" can become a plain true); value is what text
 // reads back as, tag its resolved tag ("!!bool", "!!str", ...).
-func (d *Document) ReplaceScalarRaw(n *yaml.Node, text, value, tag string) (Edit, func(), bool) {
+func (d *Document) replaceScalarWith(n *yaml.Node, text, value, tag string) (Edit, func(), bool) {
 	if n.Kind != yaml.ScalarNode || n.Anchor != "" || n.Tag != "" && n.Style&yaml.TaggedStyle != 0 {
 		return Edit{}, nil, false
 	}
@@ -181,11 +181,11 @@ func (d *Document) ReplaceScalarRaw(n *yaml.Node, text, value, tag string) (Edit
 	}, true
 }
 
-// ReplaceEntry writes lines in place of the entry key of the block mapping
+// replaceEntryLines writes lines in place of the entry key of the block mapping
 // m (its lines and the comments inside it), at the entry's column: the same
 // contract as InsertAfter's lines. It refuses a flow mapping and an anchored
 // value.
-func (d *Document) ReplaceEntry(m *yaml.Node, key string, lines []string) (Edit, func(), bool) {
+func (d *Document) replaceEntryLines(m *yaml.Node, key string, lines []string) (Edit, func(), bool) {
 	i := mapIndex(m, key)
 	if i < 0 || m.Style&yaml.FlowStyle != 0 || len(lines) == 0 || m.Content[i+1].Anchor != "" {
 		return Edit{}, nil, false
@@ -329,9 +329,10 @@ func (d *Document) stepNear(m *yaml.Node) int {
 }
 
 // removeEntry is RemoveEntry (or, in a flow mapping, removeFlowEntry) whose
-// tree change finds the pair by its key node when it runs: RemoveEntry's own looks the key up by the index it had
-// when planned, which another removal in the same mapping has shifted by
-// then (two removals in one mapping panicked).
+// tree change finds the pair by its key node when it runs: RemoveEntry's own
+// looks the key up by the index it had when planned, which another removal
+// in the same mapping has shifted by then (two removals in one mapping
+// panicked).
 func (d *Document) removeEntry(m *yaml.Node, key string) (Edit, func(), bool) {
 	i := mapIndex(m, key)
 	if i < 0 {
@@ -377,7 +378,7 @@ func (d *Document) insertAfter(m *yaml.Node, after, key, value string) (Edit, fu
 // prefix; entries are renamed in the same pass by renamed (which returns
 // an entry type unchanged when it is not renamed).
 func defaultsShift(d *Document, old, new string, renamed func(string) string) string {
-	for e := range defaultsEntries(d.Root) {
+	for _, e := range defaultsList(d.Root) {
 		t := typeOf(e)
 		if t == "" {
 			continue

@@ -92,7 +92,7 @@ func (d *Document) planBasicAuth(o *Outcome, m, opts *yaml.Node) string {
 	if len(lines) == 2 {
 		return "basicAuthUser and basicAuthPassword are empty: remove them by hand"
 	}
-	e, mutate, ok := d.ReplaceEntry(opts, present[0], lines)
+	e, mutate, ok := d.replaceEntryLines(opts, present[0], lines)
 	if !ok {
 		return "cannot write options.auth in place of " + present[0] + " safely: move it by hand"
 	}

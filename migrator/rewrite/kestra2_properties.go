@@ -142,7 +142,7 @@ func (FetchTypeRule) Plan(d *Document) []Outcome {
 			out = append(out, o)
 			return
 		}
-		e, mutate, ok := d.ReplaceScalarRaw(v, "true", "true", "!!bool")
+		e, mutate, ok := d.replaceScalarWith(v, "true", "true", "!!bool")
 		if !ok {
 			o.Edits, o.Mutate = nil, nil
 			o.Unsupported = "the fetchType value is written in a way that cannot be replaced safely: change it by hand"

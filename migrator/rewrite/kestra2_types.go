@@ -73,11 +73,20 @@ func isTypeNameByte(c byte) bool {
 // keys).
 func defaultsEntries(root *yaml.Node) map[*yaml.Node]bool {
 	entries := map[*yaml.Node]bool{}
+	for _, e := range defaultsList(root) {
+		entries[e] = true
+	}
+	return entries
+}
+
+// defaultsList is defaultsEntries in document order.
+func defaultsList(root *yaml.Node) []*yaml.Node {
+	var entries []*yaml.Node
 	for _, section := range []string{"pluginDefaults", "taskDefaults"} {
 		if seq := mapValue(root, section); seq != nil && seq.Kind == yaml.SequenceNode {
 			for _, e := range seq.Content {
 				if e.Kind == yaml.MappingNode {
-					entries[e] = true
+					entries = append(entries, e)
 				}
 			}
 		}

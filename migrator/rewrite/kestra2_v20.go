@@ -84,7 +84,7 @@ func (PurgeKVBehaviorRule) Plan(d *Document) []Outcome {
 			return
 		}
 		pad := strings.Repeat(" ", d.stepNear(props))
-		e, mutate, ok := d.ReplaceEntry(props, "expiredOnly", []string{"behavior:", pad + "type: key", pad + "expiredOnly: " + text})
+		e, mutate, ok := d.replaceEntryLines(props, "expiredOnly", []string{"behavior:", pad + "type: key", pad + "expiredOnly: " + text})
 		if !ok {
 			o.Unsupported = "cannot write behavior in place of expiredOnly safely (flow style): change it by hand"
 		} else {
@@ -117,7 +117,7 @@ func (EEGitCloneRule) Plan(d *Document) []Outcome {
 	var out []Outcome
 	defaults := defaultsEntries(d.Root)
 	pinnedByDefaults := false
-	for e := range defaults {
+	for _, e := range defaultsList(d.Root) {
 		if t := typeOf(e); t != "" && strings.HasPrefix(EEGitClone.Old, t) && mapValue(mapValue(e, "values"), EEGitClone.PinKey) != nil {
 			pinnedByDefaults = true
 		}
