@@ -154,8 +154,12 @@ func (FetchTypeRule) Plan(d *Document) []Outcome {
 	return out
 }
 
-// exitTypes hold the Exit task; its state enum has CANCELLED only in 2.0
-// (ExitState: SUCCESS, WARNING, KILLED, FAILED, CANCELLED).
+// exitTypes hold the Exit task. Its ExitState enum is SUCCESS, WARNING,
+// KILLED, FAILED, CANCELLED in 2.0; 1.3 accepts both spellings for the same
+// state (kestra2-flow-migration migration-documentation/flows-changes.md,
+// "Exit.ExitState.CANCELED removed"), while older releases had CANCELED only
+// (kestra-io/kestra core/.../plugin/core/execution/Exit.java before 1.3): the
+// rule's output needs 1.3. Never KILLED, which also stops sibling tasks.
 var exitTypes = newTypeSet("io.kestra.plugin.core.execution.Exit")
 
 // CancelledStateRule writes the state CANCELED as CANCELLED: the Exit task's
@@ -166,7 +170,7 @@ type CancelledStateRule struct{}
 
 // Info implements Rule.
 func (CancelledStateRule) Info() RuleInfo {
-	return RuleInfo{Name: "cancelled-state", URL: GuideV2}
+	return RuleInfo{Name: "cancelled-state", Since: Target13, URL: GuideV2}
 }
 
 // Mentions implements Rule.

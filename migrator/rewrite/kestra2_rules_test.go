@@ -13,7 +13,7 @@ func TestKestra2RuleSet(t *testing.T) {
 	want := map[string]Target{
 		"type-renames": "", "input-id": "", "input-types": "", "multiselect-values": "",
 		"input-required-defaults": "", "max-attempts": "", "pause-duration": "", "fetch-type": "",
-		"cancelled-state": "", "http-basic-auth": "", "http-options": "", "local-delete-recursive": "",
+		"cancelled-state": Target13, "http-basic-auth": "", "http-options": "", "local-delete-recursive": "",
 		"removed-properties": "", "pebble-json": "", "plugin-defaults-name": "",
 		"checks-when": Target20, "purgekv-behavior": Target20, "ee-git-clone": Target20,
 	}
@@ -49,7 +49,7 @@ func TestKestra2RuleSet(t *testing.T) {
 		on13[n] = true
 	}
 	for name, since := range want {
-		if on13[name] != (since == "") {
+		if on13[name] != (since != Target20) {
 			t.Errorf("target 1.3 keeps %s: %v", name, on13[name])
 		}
 	}
