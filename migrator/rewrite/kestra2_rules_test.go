@@ -6,17 +6,21 @@ import (
 	"testing"
 )
 
+// kestra2RuleSince lists the rules of issue 13 with the oldest version their
+// output is valid on.
+var kestra2RuleSince = map[string]Target{
+	"type-renames": "", "input-id": "", "input-types": "", "multiselect-values": "",
+	"input-required-defaults": "", "max-attempts": "", "pause-duration": "", "fetch-type": "",
+	"cancelled-state": Target13, "http-basic-auth": "", "http-options": "", "local-delete-recursive": "",
+	"removed-properties": "", "pebble-json": "", "plugin-defaults-name": "",
+	"checks-when": Target20, "purgekv-behavior": Target20, "ee-git-clone": Target20,
+}
+
 // TestKestra2RuleSet: every rule of issue 13 is in the default set once,
 // under its stable kebab-case name, with the guide's URL, and the three
 // whose output only 2.0 accepts are dropped when aiming at 1.3.
 func TestKestra2RuleSet(t *testing.T) {
-	want := map[string]Target{
-		"type-renames": "", "input-id": "", "input-types": "", "multiselect-values": "",
-		"input-required-defaults": "", "max-attempts": "", "pause-duration": "", "fetch-type": "",
-		"cancelled-state": Target13, "http-basic-auth": "", "http-options": "", "local-delete-recursive": "",
-		"removed-properties": "", "pebble-json": "", "plugin-defaults-name": "",
-		"checks-when": Target20, "purgekv-behavior": Target20, "ee-git-clone": Target20,
-	}
+	want := kestra2RuleSince
 	kebab := regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 	seen := map[string]bool{}
 	for _, r := range DefaultRules(RuleConfig{}) {
