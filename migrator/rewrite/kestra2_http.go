@@ -58,11 +58,11 @@ func (d *Document) planBasicAuth(o *Outcome, m, opts *yaml.Node) string {
 	if mapIndex(opts, "auth") >= 0 || mergedKey(opts, "auth") {
 		return "options sets both auth and basicAuthUser/basicAuthPassword: merge them by hand (a second auth key would be a duplicate)"
 	}
-	if opts.Style&yaml.FlowStyle != 0 {
-		return "options is a flow mapping: move basicAuthUser/basicAuthPassword into options.auth by hand"
-	}
 	if why := d.refuseShared(m, "options"); why != "" {
 		return why
+	}
+	if opts.Style&yaml.FlowStyle != 0 {
+		return d.planFlowBasicAuth(o, opts)
 	}
 	step := d.stepNear(m)
 	pad := strings.Repeat(" ", step)
@@ -99,6 +99,58 @@ func (d *Document) planBasicAuth(o *Outcome, m, opts *yaml.Node) string {
 	o.Edits, o.Mutate = []Edit{e}, mutate
 	if len(present) == 2 {
 		e, mutate, ok := d.removeEntry(opts, present[1])
+		if !ok {
+			return "cannot remove options." + present[1] + " safely: move it by hand"
+		}
+		o.Edits, o.Mutate = append(o.Edits, e), chain(o.Mutate, mutate)
+	}
+	return ""
+}
+
+// planFlowBasicAuth is planBasicAuth for options written as a flow mapping
+// ({basicAuthUser: u, basicAuthPassword: p}): the first key's entry becomes
+// auth: {type: BASIC, username: u, password: p}, the values' text kept.
+func (d *Document) planFlowBasicAuth(o *Outcome, opts *yaml.Node) string {
+	parts := []string{"type: BASIC"}
+	var present []string
+	var first span
+	for _, k := range basicAuthKeys {
+		if mapIndex(opts, k[0]) < 0 {
+			continue
+		}
+		ks, vs, _, ok := d.flowScalarEntry(opts, k[0])
+		if !ok {
+			return fmt.Sprintf("options.%s is not a one-line value in the flow mapping: move it into options.auth by hand", k[0])
+		}
+		if len(present) == 0 {
+			first = span{ks.Start, vs.End}
+		}
+		present = append(present, k[0])
+		if v := mapValue(opts, k[0]); !isNullNode(v) && v.Value != "" {
+			parts = append(parts, k[1]+": "+string(d.Src[vs.Start:vs.End]))
+		}
+	}
+	if len(parts) == 1 {
+		return "basicAuthUser and basicAuthPassword are empty: remove them by hand"
+	}
+	text := "auth: {" + strings.Join(parts, ", ") + "}"
+	added, ok := parseLines([]string{text})
+	if !ok {
+		return "cannot write options.auth safely: move basicAuthUser/basicAuthPassword by hand"
+	}
+	k := opts.Content[mapIndex(opts, present[0])]
+	o.Edits = []Edit{{Start: first.Start, End: first.End, Text: text}}
+	o.Mutate = func() {
+		for j := 0; j+1 < len(opts.Content); j += 2 {
+			if opts.Content[j] == k {
+				rest := append([]*yaml.Node{}, opts.Content[j+2:]...)
+				opts.Content = append(append(opts.Content[:j], added...), rest...)
+				return
+			}
+		}
+	}
+	if len(present) == 2 {
+		e, mutate, ok := d.removeFlowEntry(opts, present[1])
 		if !ok {
 			return "cannot remove options." + present[1] + " safely: move it by hand"
 		}
