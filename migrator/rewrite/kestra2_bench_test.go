@@ -47,7 +47,7 @@ func benchRewrite(b *testing.B, flows [][]byte) {
 	for _, f := range flows {
 		size += len(f)
 	}
-	b.SetBytes(int64(size / len(flows)))
+	b.SetBytes(int64(size)) // one op rewrites every flow
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
