@@ -228,7 +228,7 @@ func TestDemoRunsTheWholeJob(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo: exit %d: %s", code, errs)
 	}
-	for _, want := range []string{"plan --all", "apply --all", "status", "rollback --run", "Done: 7 flows migrated, then 7 restored"} {
+	for _, want := range []string{"plan --all", "apply --all", "status", "rollback --run", "Done: 8 flows migrated, then 8 restored"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("demo narration (stderr) lacks %q", want)
 		}
