@@ -1,6 +1,7 @@
 package report
 
 import (
+	"maps"
 	"sort"
 	"sync"
 	"time"
@@ -151,6 +152,8 @@ type Summary struct {
 	Namespaces int `json:"namespaces"`
 	Counts
 	TasksChanged int `json:"tasksChanged"`
+	// Readiness sorts the flows for the upgrade (always present).
+	Readiness Readiness `json:"readiness"`
 }
 
 // NamespaceReport is one namespace's flows.
@@ -161,7 +164,9 @@ type NamespaceReport struct {
 	// recorded the namespace (status only).
 	LastScan  *time.Time `json:"lastScan,omitempty"`
 	LastRunID string     `json:"lastRunId,omitempty"`
-	Items     []Item     `json:"items"`
+	// Readiness sorts the namespace's flows for the upgrade (always present).
+	Readiness Readiness `json:"readiness"`
+	Items     []Item    `json:"items"`
 }
 
 // Item is one flow in a report.
@@ -190,10 +195,14 @@ type Recorder struct {
 	mu     sync.Mutex
 	report Report
 	byNS   map[string]*nsRecord
+	// assess: the command's items are rewrite results. A rollback writes
+	// sources back without rewriting them: its flows are unassessed.
+	assess bool
 }
 
 type nsRecord struct {
 	counts       Counts
+	readiness    Readiness
 	items        []Item
 	tasksChanged int
 	lastScan     *time.Time
@@ -205,6 +214,7 @@ func NewRecorder(command, runID string, now time.Time) *Recorder {
 	return &Recorder{
 		report: Report{SchemaVersion: ReportSchemaVersion, Command: command, RunID: runID, StartedAt: now.UTC()},
 		byNS:   map[string]*nsRecord{},
+		assess: command != "rollback",
 	}
 }
 
@@ -249,6 +259,11 @@ func (r *Recorder) Add(it Item) {
 	defer r.mu.Unlock()
 	ns := r.namespace(it.Namespace)
 	ns.counts.Add(it.Status)
+	if r.assess {
+		ns.readiness.add(it.Readiness(), it.Codes())
+	} else {
+		ns.readiness.add(ReadinessUnassessed, nil)
+	}
 	if it.Status == StatusPending || it.Status == StatusMigrated {
 		ns.tasksChanged += len(it.Changes)
 	}
@@ -258,11 +273,14 @@ func (r *Recorder) Add(it Item) {
 }
 
 // AddNamespace records a namespace finished by an earlier part of the run
-// (resumed): its counts, without items.
+// (resumed), or as the state file has it (status): its counts, without
+// items. Its flows are unassessed: the counts keep no findings.
 func (r *Recorder) AddNamespace(ns string, c Counts) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.namespace(ns).counts.addCounts(c)
+	rec := r.namespace(ns)
+	rec.counts.addCounts(c)
+	rec.readiness.Unassessed += c.Flows
 }
 
 // Touch makes a namespace appear even with no flow.
@@ -287,7 +305,7 @@ func (r *Recorder) Finish(now time.Time) *Report {
 	defer r.mu.Unlock()
 	rep := r.report
 	rep.FinishedAt = now.UTC()
-	rep.Summary = Summary{}
+	rep.Summary = Summary{Readiness: Readiness{ByCode: map[string]int{}}}
 	rep.Namespaces = make([]NamespaceReport, 0, len(r.byNS))
 	for ns, rec := range r.byNS {
 		items := rec.items
@@ -300,9 +318,15 @@ func (r *Recorder) Finish(now time.Time) *Report {
 			}
 			return items[i].File < items[j].File
 		})
+		readiness := rec.readiness
+		readiness.ByCode = maps.Clone(readiness.ByCode)
+		if readiness.ByCode == nil {
+			readiness.ByCode = map[string]int{}
+		}
 		rep.Namespaces = append(rep.Namespaces, NamespaceReport{Namespace: ns, Counts: rec.counts, Items: items,
-			LastScan: rec.lastScan, LastRunID: rec.lastRunID})
+			LastScan: rec.lastScan, LastRunID: rec.lastRunID, Readiness: readiness})
 		rep.Summary.addCounts(rec.counts)
+		rep.Summary.Readiness.addReadiness(readiness)
 		rep.Summary.TasksChanged += rec.tasksChanged
 	}
 	sort.Slice(rep.Namespaces, func(i, j int) bool { return rep.Namespaces[i].Namespace < rep.Namespaces[j].Namespace })

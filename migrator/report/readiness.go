@@ -1,0 +1,162 @@
+package report
+
+import (
+	"slices"
+
+	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
+)
+
+// ReadinessClass sorts a flow for the upgrade readiness view: the rewrite's
+// classes (rewrite.Readiness), and unassessed.
+type ReadinessClass = rewrite.ReadinessClass
+
+// The readiness classes, in report order.
+const (
+	ReadinessReady    = rewrite.ReadinessReady
+	ReadinessFixable  = rewrite.ReadinessFixable
+	ReadinessBlocking = rewrite.ReadinessBlocking
+	ReadinessAdvisory = rewrite.ReadinessAdvisory
+	// ReadinessUnassessed: the report has no rewrite result for the flow, so
+	// it says nothing of its readiness (see Item.Readiness).
+	ReadinessUnassessed ReadinessClass = "unassessed"
+)
+
+// ReadinessClasses lists every class in report order.
+var ReadinessClasses = []ReadinessClass{ReadinessReady, ReadinessFixable, ReadinessBlocking, ReadinessAdvisory, ReadinessUnassessed}
+
+// Readiness counts flows by readiness class, and by detection code: ByCode
+// counts the flows that carry at least one warning of that code (a flow with
+// three removed types counts once under removed-type). The class counters
+// add up to the flows counted; ByCode is never null.
+type Readiness struct {
+	Ready      int            `json:"ready"`
+	Fixable    int            `json:"fixable"`
+	Blocking   int            `json:"blocking"`
+	Advisory   int            `json:"advisory"`
+	Unassessed int            `json:"unassessed"`
+	ByCode     map[string]int `json:"byCode"`
+}
+
+// Get returns the counter of class c.
+func (r *Readiness) Get(c ReadinessClass) int { return *r.field(c) }
+
+// Assessed is the number of flows in a class other than unassessed.
+func (r *Readiness) Assessed() int { return r.Ready + r.Fixable + r.Blocking + r.Advisory }
+
+func (r *Readiness) field(c ReadinessClass) *int {
+	switch c {
+	case ReadinessReady:
+		return &r.Ready
+	case ReadinessFixable:
+		return &r.Fixable
+	case ReadinessBlocking:
+		return &r.Blocking
+	case ReadinessAdvisory:
+		return &r.Advisory
+	default:
+		return &r.Unassessed
+	}
+}
+
+// add counts one flow of class c carrying codes.
+func (r *Readiness) add(c ReadinessClass, codes []string) {
+	*r.field(c)++
+	if len(codes) > 0 && r.ByCode == nil {
+		r.ByCode = map[string]int{}
+	}
+	for _, code := range codes {
+		r.ByCode[code]++
+	}
+}
+
+func (r *Readiness) addReadiness(o Readiness) {
+	for _, c := range ReadinessClasses {
+		*r.field(c) += o.Get(c)
+	}
+	for code, n := range o.ByCode {
+		if r.ByCode == nil {
+			r.ByCode = map[string]int{}
+		}
+		r.ByCode[code] += n
+	}
+}
+
+// Codes lists the codes of the counts, most flows first, then by name.
+func (r *Readiness) Codes() []string {
+	codes := make([]string, 0, len(r.ByCode))
+	for code := range r.ByCode {
+		codes = append(codes, code)
+	}
+	slices.SortFunc(codes, func(a, b string) int {
+		if n := r.ByCode[b] - r.ByCode[a]; n != 0 {
+			return n
+		}
+		switch {
+		case a < b:
+			return -1
+		case a > b:
+			return 1
+		}
+		return 0
+	})
+	return codes
+}
+
+// Readiness classifies the flow from this item alone, as rewrite.Readiness
+// classifies a rewrite result, with the engine's statuses placed thus:
+//   - up-to-date, pending, migrated: rewrite.Readiness of the item's changes
+//     and warnings (migrated counts as fixable: the tool fixed it, or in a
+//     rollback put back a source it had fixed), so blocking if a warning is
+//     blocking, else fixable if it changes or changed, else advisory if a
+//     warning is advisory, else ready;
+//   - unsupported: blocking (left to migrate by hand);
+//   - invalid: blocking, whatever the rewrite found: the server refuses the
+//     rewritten flow, so it is not ready and the tool cannot make it so;
+//   - conflict, failed: what the rewrite found when it ran (changes or
+//     warnings: classified as above); unassessed when it did not run (the
+//     flow changed before the write, could not be read or parsed): the
+//     status says what went wrong, readiness does not guess;
+//   - excluded, not-attempted, restored and unknown statuses: unassessed
+//     (never read, or not rewritten by this run).
+//
+// A flow left partly by hand (--partial) is pending with a plain warning per
+// task left: from the item alone it counts as fixable (the rewrite result
+// would say blocking; the item does not keep Result.Unsupported).
+func (it Item) Readiness() ReadinessClass {
+	res := rewrite.Result{Changes: it.Changes, Warnings: it.Warnings}
+	switch it.Status {
+	case StatusUpToDate:
+		res.Status = rewrite.StatusUpToDate
+	case StatusPending, StatusMigrated:
+		res.Status = rewrite.StatusPending
+	case StatusUnsupported:
+		res.Status = rewrite.StatusUnsupported
+	case StatusInvalid:
+		return ReadinessBlocking
+	case StatusConflict, StatusFailed:
+		if len(it.Changes) == 0 && len(it.Warnings) == 0 {
+			return ReadinessUnassessed
+		}
+		res.Status = rewrite.StatusUpToDate // the changes, if any, say fixable
+	default:
+		return ReadinessUnassessed
+	}
+	return rewrite.Readiness(res)
+}
+
+// Codes lists the item's distinct warning codes in order of appearance
+// (plain notes have none).
+func (it Item) Codes() []string {
+	var codes []string
+	for _, w := range it.Warnings {
+		if w.Code != "" && !slices.Contains(codes, w.Code) {
+			codes = append(codes, w.Code)
+		}
+	}
+	return codes
+}
+
+// hasCodes reports whether a warning of the item has a code: a detection.
+func (it Item) hasCodes() bool {
+	return slices.ContainsFunc(it.Warnings, func(w Warning) bool { return w.Code != "" })
+}

@@ -1,0 +1,227 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
+)
+
+var (
+	testBlocking = Warning{Rule: "detect-types", Code: rewrite.CodeRemovedType, Severity: rewrite.SeverityBlocking,
+		Path: "tasks[0]", Message: "type removed in 2.0", URL: rewrite.Kestra2GuideURL}
+	testAdvisory = Warning{Rule: "detect-ion", Code: rewrite.CodeIonRead, Severity: rewrite.SeverityAdvisory,
+		Path: "tasks[1]", Message: "reads ION", URL: rewrite.Kestra2GuideURL + "/ion-binary-format"}
+	testNote   = Warning{Rule: "runner-to-task-runner", Path: "tasks[0]", Message: "a plain note"}
+	testChange = Change{Rule: "runner-to-task-runner", Path: "tasks[0]", TaskID: "t", From: []string{"runner"}, To: []string{"taskRunner"}}
+)
+
+func TestItemReadiness(t *testing.T) {
+	ws := func(w ...Warning) []Warning { return w }
+	cs := []Change{testChange}
+	cases := []struct {
+		name string
+		it   Item
+		want ReadinessClass
+	}{
+		{"up-to-date, nothing found", Item{Status: StatusUpToDate}, ReadinessReady},
+		{"up-to-date, a plain note", Item{Status: StatusUpToDate, Warnings: ws(testNote)}, ReadinessReady},
+		{"up-to-date, advisory", Item{Status: StatusUpToDate, Warnings: ws(testNote, testAdvisory)}, ReadinessAdvisory},
+		{"up-to-date, blocking", Item{Status: StatusUpToDate, Warnings: ws(testAdvisory, testBlocking)}, ReadinessBlocking},
+		{"pending", Item{Status: StatusPending, Changes: cs}, ReadinessFixable},
+		{"pending with advisory", Item{Status: StatusPending, Changes: cs, Warnings: ws(testAdvisory)}, ReadinessFixable},
+		{"pending but blocking", Item{Status: StatusPending, Changes: cs, Warnings: ws(testBlocking)}, ReadinessBlocking},
+		{"migrated", Item{Status: StatusMigrated, Changes: cs}, ReadinessFixable},
+		{"migrated, no changes listed (a rollback's restore)", Item{Status: StatusMigrated}, ReadinessFixable},
+		{"unsupported", Item{Status: StatusUnsupported}, ReadinessBlocking},
+		{"unsupported with advisory", Item{Status: StatusUnsupported, Warnings: ws(testAdvisory)}, ReadinessBlocking},
+		{"invalid: the server refuses the rewrite", Item{Status: StatusInvalid, Changes: cs}, ReadinessBlocking},
+		{"invalid without changes", Item{Status: StatusInvalid}, ReadinessBlocking},
+		{"conflict after a rewrite", Item{Status: StatusConflict, Changes: cs}, ReadinessFixable},
+		{"conflict with a blocking finding", Item{Status: StatusConflict, Changes: cs, Warnings: ws(testBlocking)}, ReadinessBlocking},
+		{"conflict, never rewritten", Item{Status: StatusConflict}, ReadinessUnassessed},
+		{"failed write after a rewrite", Item{Status: StatusFailed, Changes: cs}, ReadinessFixable},
+		{"failed, advisory only", Item{Status: StatusFailed, Warnings: ws(testAdvisory)}, ReadinessAdvisory},
+		{"failed read", Item{Status: StatusFailed}, ReadinessUnassessed},
+		{"excluded", Item{Status: StatusExcluded}, ReadinessUnassessed},
+		{"not attempted", Item{Status: StatusNotAttempted}, ReadinessUnassessed},
+		{"restored", Item{Status: StatusRestored}, ReadinessUnassessed},
+		{"unknown status", Item{Status: "weird", Warnings: ws(testBlocking)}, ReadinessUnassessed},
+	}
+	for _, c := range cases {
+		if got := c.it.Readiness(); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+}
+
+// TestItemReadinessAgreesWithRewrite: an item made of a real rewrite result,
+// as the engine makes it (status, changes, warnings), is classified as
+// rewrite.Readiness classifies the result; a pending one stays in its class
+// once migrated.
+func TestItemReadinessAgreesWithRewrite(t *testing.T) {
+	files, err := filepath.Glob("../rewrite/testdata/*/*.in.yml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no rewrite fixtures (%v)", err)
+	}
+	rw := rewrite.MustRewriter(rewrite.Options{})
+	seen := map[ReadinessClass]int{}
+	for _, path := range files {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := rw.Rewrite(src)
+		if err != nil {
+			continue // a fixture that does not parse: the engine reports it failed
+		}
+		want := rewrite.Readiness(res)
+		it := Item{Status: Status(res.Status), Changes: res.Changes, Warnings: res.Warnings}
+		if got := it.Readiness(); got != want {
+			t.Errorf("%s: item %s, rewrite %s (status %s, warnings %v)", path, got, want, res.Status, res.Warnings)
+		}
+		if it.Status == StatusPending {
+			it.Status = StatusMigrated
+			if got := it.Readiness(); got != want {
+				t.Errorf("%s migrated: %s, want %s", path, got, want)
+			}
+		}
+		seen[want]++
+	}
+	for _, c := range []ReadinessClass{ReadinessReady, ReadinessFixable, ReadinessBlocking, ReadinessAdvisory} {
+		if seen[c] == 0 {
+			t.Errorf("no fixture is %s: the test does not cover it (%v)", c, seen)
+		}
+	}
+}
+
+// TestItemReadinessOfAPartialRewrite documents the one difference: a
+// --partial rewrite keeps its left tasks in Result.Unsupported, which the
+// item does not carry; its warnings for them are plain notes.
+func TestItemReadinessOfAPartialRewrite(t *testing.T) {
+	res := rewrite.Result{Status: rewrite.StatusPending, Changes: []Change{testChange},
+		Warnings:    []Warning{{Rule: "runner-to-task-runner", Path: "tasks[1]", Message: "task b left as it is: by hand"}},
+		Unsupported: []rewrite.Outcome{{Unsupported: "by hand"}}}
+	it := Item{Status: Status(res.Status), Changes: res.Changes, Warnings: res.Warnings}
+	if rewrite.Readiness(res) != ReadinessBlocking || it.Readiness() != ReadinessFixable {
+		t.Errorf("partial: rewrite %s, item %s", rewrite.Readiness(res), it.Readiness())
+	}
+}
+
+func readinessTestReport(command string) *Report {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	rec := NewRecorder(command, "run-r", now)
+	blocking2 := testBlocking
+	blocking2.Path = "tasks[2]"
+	for _, it := range []Item{
+		{Namespace: "a", ID: "clean", Status: StatusUpToDate},
+		{Namespace: "a", ID: "noted", Status: StatusUpToDate, Warnings: []Warning{testNote}},
+		{Namespace: "a", ID: "old-types", Status: StatusUpToDate, Warnings: []Warning{testBlocking, blocking2, testAdvisory}},
+		{Namespace: "a", ID: "ion", Status: StatusUpToDate, Warnings: []Warning{testAdvisory}},
+		{Namespace: "a", ID: "runner", Status: StatusPending, Changes: []Change{testChange}, Warnings: []Warning{testAdvisory}},
+		{Namespace: "a", ID: "refused", Status: StatusInvalid, Changes: []Change{testChange}},
+		{Namespace: "b", ID: "by-hand", Status: StatusUnsupported},
+		{Namespace: "b", ID: "skipped", Status: StatusExcluded},
+		{Namespace: "b", ID: "done", Status: StatusMigrated, Changes: []Change{testChange}},
+	} {
+		rec.Add(it)
+	}
+	rec.AddNamespace("c", Counts{Flows: 2, UpToDate: 2})
+	rec.Touch("d")
+	return rec.Finish(now)
+}
+
+func TestRecorderCountsReadiness(t *testing.T) {
+	rep := readinessTestReport("plan")
+	want := map[string]Readiness{
+		"a": {Ready: 2, Fixable: 1, Blocking: 2, Advisory: 1, ByCode: map[string]int{rewrite.CodeRemovedType: 1, rewrite.CodeIonRead: 3}},
+		"b": {Fixable: 1, Blocking: 1, Unassessed: 1, ByCode: map[string]int{}},
+		"c": {Unassessed: 2, ByCode: map[string]int{}},
+		"d": {ByCode: map[string]int{}},
+	}
+	for _, ns := range rep.Namespaces {
+		if !reflect.DeepEqual(ns.Readiness, want[ns.Namespace]) {
+			t.Errorf("namespace %s: %+v, want %+v", ns.Namespace, ns.Readiness, want[ns.Namespace])
+		}
+		if got := ns.Readiness.Assessed() + ns.Readiness.Unassessed; got != ns.Flows {
+			t.Errorf("namespace %s: classes add up to %d, %d flows", ns.Namespace, got, ns.Flows)
+		}
+	}
+	sum := Readiness{Ready: 2, Fixable: 2, Blocking: 3, Advisory: 1, Unassessed: 3, ByCode: map[string]int{rewrite.CodeRemovedType: 1, rewrite.CodeIonRead: 3}}
+	if !reflect.DeepEqual(rep.Summary.Readiness, sum) {
+		t.Errorf("summary: %+v, want %+v", rep.Summary.Readiness, sum)
+	}
+	if got := rep.Summary.Readiness.Codes(); !slices.Equal(got, []string{rewrite.CodeIonRead, rewrite.CodeRemovedType}) {
+		t.Errorf("codes, most flows first: %q", got)
+	}
+}
+
+// TestRollbackReportAssessesNothing: a rollback writes sources back without
+// rewriting them, so its report says nothing of their readiness.
+func TestRollbackReportAssessesNothing(t *testing.T) {
+	rep := readinessTestReport("rollback")
+	want := Readiness{Unassessed: rep.Summary.Flows, ByCode: map[string]int{}}
+	if !reflect.DeepEqual(rep.Summary.Readiness, want) {
+		t.Errorf("rollback: %+v, want %+v", rep.Summary.Readiness, want)
+	}
+}
+
+// TestReadinessInJSON: the JSON report has a readiness object in the summary
+// and in each namespace, every counter and byCode always present.
+func TestReadinessInJSON(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	for _, rep := range []*Report{readinessTestReport("plan"), NewRecorder("plan", "", now).Finish(now), StatusReport(nil, nil, nil, now)} {
+		var buf bytes.Buffer
+		if err := (jsonFormat{}).Format(&buf, rep); err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			SchemaVersion int
+			Summary       struct{ Readiness map[string]json.RawMessage }
+			Namespaces    []struct{ Readiness map[string]json.RawMessage }
+		}
+		if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if doc.SchemaVersion != 1 {
+			t.Errorf("schema version %d: the readiness fields are additive", doc.SchemaVersion)
+		}
+		objs := []map[string]json.RawMessage{doc.Summary.Readiness}
+		for _, ns := range doc.Namespaces {
+			objs = append(objs, ns.Readiness)
+		}
+		for _, o := range objs {
+			keys := slices.Sorted(maps.Keys(o))
+			if !slices.Equal(keys, []string{"advisory", "blocking", "byCode", "fixable", "ready", "unassessed"}) {
+				t.Errorf("readiness keys %q", keys)
+			}
+			if string(o["byCode"]) == "null" {
+				t.Error("byCode is null, want {}")
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := (jsonFormat{}).Format(&buf, readinessTestReport("plan")); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Namespaces []struct {
+			Namespace string
+			Readiness Readiness
+		}
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	want := Readiness{Ready: 2, Fixable: 1, Blocking: 2, Advisory: 1, ByCode: map[string]int{"removed-type": 1, "ion-read": 3}}
+	if doc.Namespaces[0].Namespace != "a" || !reflect.DeepEqual(doc.Namespaces[0].Readiness, want) {
+		t.Errorf("namespace a in the JSON: %+v, want %+v", doc.Namespaces[0], want)
+	}
+}
