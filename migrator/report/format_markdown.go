@@ -42,7 +42,7 @@ func (markdownFormat) Format(w io.Writer, r *Report) error {
 	mdRow(&b, "**total**", r.Summary.Counts)
 	for _, ns := range r.Namespaces {
 		for _, it := range ns.Items {
-			if it.Status != StatusUpToDate {
+			if it.needsAttention() {
 				mdItem(&b, it)
 			}
 		}

@@ -16,7 +16,8 @@ import (
 type tableFormat struct{}
 
 // Format prints a table of namespaces, then one of the flows that need
-// attention (everything but up-to-date), fitted to the terminal's width.
+// attention (everything but up-to-date, and up-to-date flows with a
+// detection), fitted to the terminal's width.
 func (tableFormat) Format(w io.Writer, r *Report) error {
 	width := termWidth(w)
 	shown := shownStatuses(r.Summary.Counts)
@@ -45,7 +46,7 @@ func (tableFormat) Format(w io.Writer, r *Report) error {
 	flows := grid{header: []string{"flow", "status", "revision", "detail"}}
 	for _, ns := range r.Namespaces {
 		for _, it := range ns.Items {
-			if it.Status != StatusUpToDate {
+			if it.needsAttention() {
 				flows.rows = append(flows.rows, []string{it.flowName(), statusText(it), revisions(it), it.detail()})
 			}
 		}

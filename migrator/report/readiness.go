@@ -156,6 +156,10 @@ func (it Item) Codes() []string {
 	return codes
 }
 
+// needsAttention: the table and markdown list the flows that are not
+// up-to-date, and those that carry a detection.
+func (it Item) needsAttention() bool { return it.Status != StatusUpToDate || it.hasCodes() }
+
 // hasCodes reports whether a warning of the item has a code: a detection.
 func (it Item) hasCodes() bool {
 	return slices.ContainsFunc(it.Warnings, func(w Warning) bool { return w.Code != "" })

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,6 +174,22 @@ func TestRollbackReportAssessesNothing(t *testing.T) {
 	}
 }
 
+// TestRecorderListsDetections: an up-to-date flow with a detection is listed
+// without KeepUpToDate; a clean one or one with a plain note is counted only.
+func TestRecorderListsDetections(t *testing.T) {
+	rep := readinessTestReport("plan")
+	var listed []string
+	for _, ns := range rep.Namespaces {
+		for _, it := range ns.Items {
+			listed = append(listed, it.Namespace+"/"+it.ID)
+		}
+	}
+	want := []string{"a/ion", "a/old-types", "a/refused", "a/runner", "b/by-hand", "b/done", "b/skipped"}
+	if !slices.Equal(listed, want) {
+		t.Errorf("listed %q, want %q", listed, want)
+	}
+}
+
 // TestReadinessInJSON: the JSON report has a readiness object in the summary
 // and in each namespace, every counter and byCode always present.
 func TestReadinessInJSON(t *testing.T) {
@@ -223,5 +240,26 @@ func TestReadinessInJSON(t *testing.T) {
 	want := Readiness{Ready: 2, Fixable: 1, Blocking: 2, Advisory: 1, ByCode: map[string]int{"removed-type": 1, "ion-read": 3}}
 	if doc.Namespaces[0].Namespace != "a" || !reflect.DeepEqual(doc.Namespaces[0].Readiness, want) {
 		t.Errorf("namespace a in the JSON: %+v, want %+v", doc.Namespaces[0], want)
+	}
+}
+
+// TestTableAndMarkdownListDetections: the table and the markdown list an
+// up-to-date flow with a detection among the flows that need attention, and
+// still leave out a clean one listed by --all-items.
+func TestTableAndMarkdownListDetections(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	rec := NewRecorder("plan", "run-r", now)
+	rec.KeepUpToDate = true
+	rec.Add(Item{Namespace: "a", ID: "old-types", Status: StatusUpToDate, Warnings: []Warning{testBlocking}})
+	rec.Add(Item{Namespace: "a", ID: "spotless", Status: StatusUpToDate})
+	rep := rec.Finish(now)
+	for _, name := range []string{"table", "markdown"} {
+		var buf bytes.Buffer
+		if err := Write(&buf, name, rep); err != nil {
+			t.Fatal(err)
+		}
+		if out := buf.String(); !strings.Contains(out, "old-types") || !strings.Contains(out, "type removed in 2") || strings.Contains(out, "spotless") {
+			t.Errorf("%s lists:\n%s", name, out)
+		}
 	}
 }

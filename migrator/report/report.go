@@ -188,7 +188,9 @@ type Item struct {
 
 // Recorder collects items from concurrent workers into a Report. Up-to-date
 // flows are counted but not listed unless KeepUpToDate, so the report of a
-// large, mostly clean fleet stays small.
+// large, mostly clean fleet stays small; an up-to-date flow with a detection
+// (a warning with a code) is listed all the same, so that a flow 2.0 would
+// refuse is named without --all-items.
 type Recorder struct {
 	KeepUpToDate bool
 
@@ -267,7 +269,7 @@ func (r *Recorder) Add(it Item) {
 	if it.Status == StatusPending || it.Status == StatusMigrated {
 		ns.tasksChanged += len(it.Changes)
 	}
-	if it.Status != StatusUpToDate || r.KeepUpToDate {
+	if it.Status != StatusUpToDate || r.KeepUpToDate || it.hasCodes() {
 		ns.items = append(ns.items, it)
 	}
 }
