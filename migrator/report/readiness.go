@@ -1,7 +1,10 @@
 package report
 
 import (
+	"fmt"
+	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
 )
@@ -163,4 +166,113 @@ func (it Item) needsAttention() bool { return it.Status != StatusUpToDate || it.
 // hasCodes reports whether a warning of the item has a code: a detection.
 func (it Item) hasCodes() bool {
 	return slices.ContainsFunc(it.Warnings, func(w Warning) bool { return w.Code != "" })
+}
+
+// codeView is one detection code across a report, as the formats show it.
+type codeView struct {
+	Code     string
+	Severity rewrite.Severity // the worst its warnings have
+	URL      string           // the guide's page, "" when none is safe to link
+	Flows    int              // from the counts: every flow, listed or not
+	Items    []Item           // the listed flows that carry it, in report order
+}
+
+// reportCodes lists the codes of a report: blocking first, then advisory,
+// then the others, each by flows (most first), then by name.
+func reportCodes(r *Report) []codeView {
+	byCode := map[string]*codeView{}
+	var views []*codeView
+	view := func(code string) *codeView {
+		v, ok := byCode[code]
+		if !ok {
+			v = &codeView{Code: code, Flows: r.Summary.Readiness.ByCode[code]}
+			byCode[code] = v
+			views = append(views, v)
+		}
+		return v
+	}
+	for _, code := range r.Summary.Readiness.Codes() {
+		view(code)
+	}
+	for _, ns := range r.Namespaces {
+		for _, it := range ns.Items {
+			for _, code := range it.Codes() {
+				v := view(code)
+				v.Items = append(v.Items, it)
+				for _, w := range it.Warnings {
+					if w.Code != code {
+						continue
+					}
+					if severityRank(w.Severity) < severityRank(v.Severity) {
+						v.Severity = w.Severity
+					}
+					if v.URL == "" {
+						v.URL = guideURL(w.URL)
+					}
+				}
+			}
+		}
+	}
+	out := make([]codeView, len(views))
+	for i, v := range views {
+		v.Flows = max(v.Flows, len(v.Items))
+		out[i] = *v
+	}
+	slices.SortStableFunc(out, func(a, b codeView) int {
+		if d := severityRank(a.Severity) - severityRank(b.Severity); d != 0 {
+			return d
+		}
+		if d := b.Flows - a.Flows; d != 0 {
+			return d
+		}
+		return strings.Compare(a.Code, b.Code)
+	})
+	return out
+}
+
+func severityRank(s rewrite.Severity) int {
+	switch s {
+	case rewrite.SeverityBlocking:
+		return 0
+	case rewrite.SeverityAdvisory:
+		return 1
+	}
+	return 2
+}
+
+// guideURL is u when it is an absolute http(s) URL, else "": a warning's URL
+// is shown as a link only then.
+func guideURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+		return ""
+	}
+	return p.String()
+}
+
+// codesText is "removed-type 3, ion-read 1": a namespace's codes by flows.
+func codesText(r Readiness) string {
+	codes := r.Codes()
+	parts := make([]string, len(codes))
+	for i, code := range codes {
+		parts[i] = fmt.Sprintf("%s %d", code, r.ByCode[code])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// unassessedNote explains a report whose flows all are unassessed, "" when
+// some flow is assessed or there are none.
+func unassessedNote(r *Report) string {
+	rd := r.Summary.Readiness
+	if rd.Unassessed == 0 || rd.Assessed() > 0 {
+		return ""
+	}
+	why := "no flow of this report was rewritten"
+	switch {
+	case r.Source != "":
+		why = "the " + r.Source + " keeps counts, not findings"
+	case r.Command == "rollback":
+		why = "a rollback writes sources back without rewriting them"
+	}
+	return fmt.Sprintf("readiness not assessed for %s: %s; plan assesses them", plural(rd.Unassessed, "flow", "flows"), why)
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
+	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
 var (
@@ -261,5 +262,63 @@ func TestTableAndMarkdownListDetections(t *testing.T) {
 		if out := buf.String(); !strings.Contains(out, "old-types") || !strings.Contains(out, "type removed in 2") || strings.Contains(out, "spotless") {
 			t.Errorf("%s lists:\n%s", name, out)
 		}
+	}
+}
+
+// tableCells splits the rows of a drawn table into trimmed cells.
+func tableCells(out string) [][]string {
+	var rows [][]string
+	for _, line := range strings.Split(out, "\n") {
+		if !strings.HasPrefix(line, "│") {
+			continue
+		}
+		var cells []string
+		for _, c := range strings.Split(strings.Trim(line, "│"), "│") {
+			cells = append(cells, strings.TrimSpace(c))
+		}
+		rows = append(rows, cells)
+	}
+	return rows
+}
+
+func TestTableShowsReadiness(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Write(&buf, "table", readinessTestReport("plan")); err != nil {
+		t.Fatal(err)
+	}
+	rows := tableCells(buf.String())
+	for _, want := range [][]string{
+		{"namespace", "ready", "fixable", "blocking", "advisory", "unassessed", "codes (flows)"},
+		{"a", "2", "1", "2", "1", "0", "ion-read 3, removed-type 1"},
+		{"c", "0", "0", "0", "0", "2", ""},
+		{"4 namespaces", "2", "2", "3", "1", "3", ""},
+		{"code", "severity", "flows", "guide"},
+		{"removed-type", "blocking", "1", rewrite.Kestra2GuideURL},
+		{"ion-read", "advisory", "3", rewrite.Kestra2GuideURL + "/ion-binary-format"},
+	} {
+		if !slices.ContainsFunc(rows, func(r []string) bool { return slices.Equal(r, want) }) {
+			t.Errorf("the table lacks the row %q:\n%s", want, buf.String())
+		}
+	}
+	if rows := tableCells(buf.String()); slices.IndexFunc(rows, func(r []string) bool { return r[0] == "removed-type" }) >
+		slices.IndexFunc(rows, func(r []string) bool { return r[0] == "ion-read" }) {
+		t.Error("blocking codes come first")
+	}
+	buf.Reset()
+	if err := Write(&buf, "table", readinessTestReport("rollback")); err != nil {
+		t.Fatal(err)
+	}
+	if out := buf.String(); !strings.Contains(out, "readiness not assessed for 11 flows: a rollback writes sources back") ||
+		strings.Contains(out, "fixable") {
+		t.Errorf("a rollback's table:\n%s", out)
+	}
+	buf.Reset()
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	status := StatusReport([]store.NamespaceProgress{{Namespace: "a", Counts: map[string]int{"up-to-date": 3}, Complete: true}}, nil, nil, now)
+	if err := Write(&buf, "table", status); err != nil {
+		t.Fatal(err)
+	}
+	if out := buf.String(); !strings.Contains(out, "readiness not assessed for 3 flows: the state file keeps counts, not findings; plan assesses them") {
+		t.Errorf("a status table:\n%s", out)
 	}
 }
