@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -320,5 +321,59 @@ func TestTableShowsReadiness(t *testing.T) {
 	}
 	if out := buf.String(); !strings.Contains(out, "readiness not assessed for 3 flows: the state file keeps counts, not findings; plan assesses them") {
 		t.Errorf("a status table:\n%s", out)
+	}
+}
+
+func TestMarkdownShowsReadiness(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Write(&buf, "markdown", readinessTestReport("plan")); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{
+		"## Readiness\n\n| namespace | ready | fixable | blocking | advisory | unassessed | codes (flows) |\n",
+		"| `a` | 2 | 1 | 2 | 1 | 0 | `ion-read` 3, `removed-type` 1 |\n",
+		"| **total** | 2 | 2 | 3 | 1 | 3 | `ion-read` 3, `removed-type` 1 |\n",
+		"### By code\n\n- [`removed-type`](" + rewrite.Kestra2GuideURL + ") (blocking): 1 flow: `a/old-types`\n" +
+			"- [`ion-read`](" + rewrite.Kestra2GuideURL + "/ion-binary-format) (advisory): 3 flows: `a/ion`, `a/old-types`, `a/runner`\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the markdown lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Index(out, "## Readiness") > strings.Index(out, "## `a/ion`") {
+		t.Error("the readiness section comes after the flows")
+	}
+}
+
+// TestMarkdownReadinessEscapesCodesAndURLs: a code and a URL are shown as
+// text; a URL that is not http(s) is no link; one with markdown's
+// characters stays one link.
+func TestMarkdownReadinessEscapesCodesAndURLs(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	rec := NewRecorder("plan", "run-r", now)
+	for i, w := range []Warning{
+		{Code: "x`<script>alert(1)</script>", Severity: "<b>bad</b>", Message: "m", URL: "javascript:alert(1)"},
+		{Code: "parens", Severity: rewrite.SeverityAdvisory, Message: "m", URL: "https://kestra.io/a (b)<img src=x>[c]"},
+	} {
+		rec.Add(Item{Namespace: "n", ID: fmt.Sprintf("f%d", i), Status: StatusUpToDate, Warnings: []Warning{w}})
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, "markdown", rec.Finish(now)); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, line := range strings.Split(out, "\n") {
+		for _, raw := range []string{"<script>", "<b>", "<img", "javascript:"} {
+			if i := strings.Index(line, raw); i >= 0 && !escapedOrInCode(line, i) {
+				t.Errorf("raw %q passed:\n%s", raw, line)
+			}
+		}
+	}
+	if strings.Contains(out, "](javascript") {
+		t.Error("a javascript: URL became a link")
+	}
+	if !strings.Contains(out, "[`parens`](https://kestra.io/a%20%28b%29%3Cimg%20src=x%3E%5Bc%5D) (advisory)") {
+		t.Errorf("the guide's link is not one escaped destination:\n%s", out)
 	}
 }
