@@ -264,6 +264,10 @@ func TestTableAndMarkdownListDetections(t *testing.T) {
 			t.Errorf("%s lists:\n%s", name, out)
 		}
 	}
+	var buf bytes.Buffer
+	if err := Write(&buf, "diff", rep); err != nil || buf.Len() != 0 {
+		t.Errorf("-o diff stays a plain patch: %q (%v)", buf.String(), err)
+	}
 }
 
 // tableCells splits the rows of a drawn table into trimmed cells.
