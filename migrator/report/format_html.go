@@ -250,12 +250,12 @@ func diffLines(diff string) []htmlDiffLine {
 // of the listed items' rows.
 func newHTMLReadiness(r *Report, rowIDs map[*Item]string, anchors map[string]int) htmlReadiness {
 	var h htmlReadiness
-	if h.Note = unassessedNote(r); h.Note != "" || r.Summary.Readiness.Assessed() == 0 {
+	if h.Note = unassessedNote(r); h.Note != "" || r.Readiness.Assessed() == 0 {
 		return h
 	}
-	h.Classes = shownClasses(r.Summary.Readiness)
+	h.Classes = shownClasses(r.Readiness)
 	for _, c := range h.Classes {
-		h.Counters = append(h.Counters, htmlClassCount{Class: c, Count: r.Summary.Readiness.Get(c)})
+		h.Counters = append(h.Counters, htmlClassCount{Class: c, Count: r.Readiness.Get(c)})
 	}
 	for _, ns := range r.Namespaces {
 		row := htmlReadinessRow{Namespace: ns.Namespace, Codes: codesText(ns.Readiness)}

@@ -192,7 +192,7 @@ func TestHTMLFormatEscapesHostileContent(t *testing.T) {
 	// a detection from hostile rules: a code, a severity and a URL that must
 	// not become markup or a script link
 	ns.Items[1].Warnings = []Warning{{Code: evil("code"), Severity: rewrite.Severity(evil("severity")), Message: "m", URL: "javascript:alert(1)"}}
-	r.Summary.Readiness.ByCode[evil("code")] = 1
+	r.Readiness.ByCode[evil("code")] = 1
 
 	page := renderHTML(t, r)
 	checkHTMLStructure(t, page)

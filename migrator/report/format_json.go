@@ -25,6 +25,7 @@ func (jsonFormat) Format(w io.Writer, r *Report) error {
 	jw.field("startedAt", r.StartedAt)
 	jw.field("finishedAt", r.FinishedAt)
 	jw.field("summary", r.Summary)
+	jw.field("readiness", r.Readiness)
 	jw.raw(`  "namespaces": [`)
 	for i, ns := range r.Namespaces {
 		if i > 0 {

@@ -74,7 +74,7 @@ func mdReadiness(b *strings.Builder, r *Report) {
 		fmt.Fprintf(b, "\n%s.\n", mdText(strings.ToUpper(note[:1])+note[1:]))
 		return
 	}
-	sum := r.Summary.Readiness
+	sum := r.Readiness
 	if sum.Assessed() == 0 {
 		return
 	}

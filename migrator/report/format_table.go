@@ -85,7 +85,7 @@ func readinessTables(w io.Writer, width int, r *Report) error {
 		_, err := fmt.Fprintln(w, note)
 		return err
 	}
-	sum := r.Summary.Readiness
+	sum := r.Readiness
 	if sum.Assessed() == 0 {
 		return nil
 	}

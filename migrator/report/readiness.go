@@ -185,13 +185,13 @@ func reportCodes(r *Report) []codeView {
 	view := func(code string) *codeView {
 		v, ok := byCode[code]
 		if !ok {
-			v = &codeView{Code: code, Flows: r.Summary.Readiness.ByCode[code]}
+			v = &codeView{Code: code, Flows: r.Readiness.ByCode[code]}
 			byCode[code] = v
 			views = append(views, v)
 		}
 		return v
 	}
-	for _, code := range r.Summary.Readiness.Codes() {
+	for _, code := range r.Readiness.Codes() {
 		view(code)
 	}
 	for _, ns := range r.Namespaces {
@@ -263,7 +263,7 @@ func codesText(r Readiness) string {
 // unassessedNote explains a report whose flows all are unassessed, "" when
 // some flow is assessed or there are none.
 func unassessedNote(r *Report) string {
-	rd := r.Summary.Readiness
+	rd := r.Readiness
 	if rd.Unassessed == 0 || rd.Assessed() > 0 {
 		return ""
 	}

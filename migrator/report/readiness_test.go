@@ -158,10 +158,10 @@ func TestRecorderCountsReadiness(t *testing.T) {
 		}
 	}
 	sum := Readiness{Ready: 2, Fixable: 2, Blocking: 3, Advisory: 1, Unassessed: 3, ByCode: map[string]int{rewrite.CodeRemovedType: 1, rewrite.CodeIonRead: 3}}
-	if !reflect.DeepEqual(rep.Summary.Readiness, sum) {
-		t.Errorf("summary: %+v, want %+v", rep.Summary.Readiness, sum)
+	if !reflect.DeepEqual(rep.Readiness, sum) {
+		t.Errorf("summary: %+v, want %+v", rep.Readiness, sum)
 	}
-	if got := rep.Summary.Readiness.Codes(); !slices.Equal(got, []string{rewrite.CodeIonRead, rewrite.CodeRemovedType}) {
+	if got := rep.Readiness.Codes(); !slices.Equal(got, []string{rewrite.CodeIonRead, rewrite.CodeRemovedType}) {
 		t.Errorf("codes, most flows first: %q", got)
 	}
 }
@@ -171,8 +171,8 @@ func TestRecorderCountsReadiness(t *testing.T) {
 func TestRollbackReportAssessesNothing(t *testing.T) {
 	rep := readinessTestReport("rollback")
 	want := Readiness{Unassessed: rep.Summary.Flows, ByCode: map[string]int{}}
-	if !reflect.DeepEqual(rep.Summary.Readiness, want) {
-		t.Errorf("rollback: %+v, want %+v", rep.Summary.Readiness, want)
+	if !reflect.DeepEqual(rep.Readiness, want) {
+		t.Errorf("rollback: %+v, want %+v", rep.Readiness, want)
 	}
 }
 
@@ -192,8 +192,9 @@ func TestRecorderListsDetections(t *testing.T) {
 	}
 }
 
-// TestReadinessInJSON: the JSON report has a readiness object in the summary
-// and in each namespace, every counter and byCode always present.
+// TestReadinessInJSON: the JSON report has a readiness object beside the
+// summary and in each namespace, every counter and byCode always present;
+// summary stays an object of counters, as docs/cli.md has it.
 func TestReadinessInJSON(t *testing.T) {
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	for _, rep := range []*Report{readinessTestReport("plan"), NewRecorder("plan", "", now).Finish(now), StatusReport(nil, nil, nil, now)} {
@@ -203,7 +204,8 @@ func TestReadinessInJSON(t *testing.T) {
 		}
 		var doc struct {
 			SchemaVersion int
-			Summary       struct{ Readiness map[string]json.RawMessage }
+			Summary       map[string]int
+			Readiness     map[string]json.RawMessage
 			Namespaces    []struct{ Readiness map[string]json.RawMessage }
 		}
 		if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
@@ -212,7 +214,7 @@ func TestReadinessInJSON(t *testing.T) {
 		if doc.SchemaVersion != 1 {
 			t.Errorf("schema version %d: the readiness fields are additive", doc.SchemaVersion)
 		}
-		objs := []map[string]json.RawMessage{doc.Summary.Readiness}
+		objs := []map[string]json.RawMessage{doc.Readiness}
 		for _, ns := range doc.Namespaces {
 			objs = append(objs, ns.Readiness)
 		}

@@ -49,16 +49,19 @@ const ReportSchemaVersion = 1
 
 // Report is what plan, apply, rollback, status and fix print.
 type Report struct {
-	SchemaVersion int               `json:"schemaVersion"`
-	Command       string            `json:"command"`
-	RunID         string            `json:"runId"`
-	Server        *string           `json:"server"`
-	Tenant        *string           `json:"tenant"`
-	ServerVersion string            `json:"serverVersion,omitempty"`
-	StartedAt     time.Time         `json:"startedAt"`
-	FinishedAt    time.Time         `json:"finishedAt"`
-	Summary       Summary           `json:"summary"`
-	Namespaces    []NamespaceReport `json:"namespaces"`
+	SchemaVersion int       `json:"schemaVersion"`
+	Command       string    `json:"command"`
+	RunID         string    `json:"runId"`
+	Server        *string   `json:"server"`
+	Tenant        *string   `json:"tenant"`
+	ServerVersion string    `json:"serverVersion,omitempty"`
+	StartedAt     time.Time `json:"startedAt"`
+	FinishedAt    time.Time `json:"finishedAt"`
+	Summary       Summary   `json:"summary"`
+	// Readiness sorts all the flows for the upgrade (always present). It is
+	// beside summary, not in it: summary stays an object of counters.
+	Readiness  Readiness         `json:"readiness"`
+	Namespaces []NamespaceReport `json:"namespaces"`
 	// Warnings concern the whole run (an old server, an interrupted run).
 	Warnings []string `json:"warnings,omitempty"`
 	// Runs lists the last runs (status only).
@@ -152,8 +155,6 @@ type Summary struct {
 	Namespaces int `json:"namespaces"`
 	Counts
 	TasksChanged int `json:"tasksChanged"`
-	// Readiness sorts the flows for the upgrade (always present).
-	Readiness Readiness `json:"readiness"`
 }
 
 // NamespaceReport is one namespace's flows.
@@ -307,7 +308,8 @@ func (r *Recorder) Finish(now time.Time) *Report {
 	defer r.mu.Unlock()
 	rep := r.report
 	rep.FinishedAt = now.UTC()
-	rep.Summary = Summary{Readiness: Readiness{ByCode: map[string]int{}}}
+	rep.Summary = Summary{}
+	rep.Readiness = Readiness{ByCode: map[string]int{}}
 	rep.Namespaces = make([]NamespaceReport, 0, len(r.byNS))
 	for ns, rec := range r.byNS {
 		items := rec.items
@@ -328,7 +330,7 @@ func (r *Recorder) Finish(now time.Time) *Report {
 		rep.Namespaces = append(rep.Namespaces, NamespaceReport{Namespace: ns, Counts: rec.counts, Items: items,
 			LastScan: rec.lastScan, LastRunID: rec.lastRunID, Readiness: readiness})
 		rep.Summary.addCounts(rec.counts)
-		rep.Summary.Readiness.addReadiness(readiness)
+		rep.Readiness.addReadiness(readiness)
 		rep.Summary.TasksChanged += rec.tasksChanged
 	}
 	sort.Slice(rep.Namespaces, func(i, j int) bool { return rep.Namespaces[i].Namespace < rep.Namespaces[j].Namespace })
