@@ -25,7 +25,6 @@ func (jsonFormat) Format(w io.Writer, r *Report) error {
 	jw.field("startedAt", r.StartedAt)
 	jw.field("finishedAt", r.FinishedAt)
 	jw.field("summary", r.Summary)
-	jw.field("readiness", r.Readiness)
 	jw.raw(`  "namespaces": [`)
 	for i, ns := range r.Namespaces {
 		if i > 0 {
@@ -41,6 +40,7 @@ func (jsonFormat) Format(w io.Writer, r *Report) error {
 	if len(r.Warnings) > 0 {
 		jw.last(",\n  \"warnings\": ", r.Warnings)
 	}
+	jw.last(",\n  \"readiness\": ", r.Readiness)
 	if len(r.Runs) > 0 {
 		jw.last(",\n  \"runs\": ", r.Runs)
 	}

@@ -94,13 +94,7 @@ func (r *Readiness) Codes() []string {
 		if n := r.ByCode[b] - r.ByCode[a]; n != 0 {
 			return n
 		}
-		switch {
-		case a < b:
-			return -1
-		case a > b:
-			return 1
-		}
-		return 0
+		return strings.Compare(a, b)
 	})
 	return codes
 }

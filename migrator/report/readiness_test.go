@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
-	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
 var (
@@ -141,6 +140,16 @@ func readinessTestReport(command string) *Report {
 	return rec.Finish(now)
 }
 
+// stateFileReport is a report as status makes it (StatusReport): counts from
+// the state file, no items.
+func stateFileReport(now time.Time, ns string, c Counts) *Report {
+	rec := NewRecorder("status", "", now)
+	rec.AddNamespace(ns, c)
+	rep := rec.Finish(now)
+	rep.Source = "state file"
+	return rep
+}
+
 func TestRecorderCountsReadiness(t *testing.T) {
 	rep := readinessTestReport("plan")
 	want := map[string]Readiness{
@@ -197,7 +206,7 @@ func TestRecorderListsDetections(t *testing.T) {
 // summary stays an object of counters, as docs/cli.md has it.
 func TestReadinessInJSON(t *testing.T) {
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	for _, rep := range []*Report{readinessTestReport("plan"), NewRecorder("plan", "", now).Finish(now), StatusReport(nil, nil, nil, now)} {
+	for _, rep := range []*Report{readinessTestReport("plan"), NewRecorder("plan", "", now).Finish(now), stateFileReport(now, "a", Counts{Flows: 1, UpToDate: 1})} {
 		var buf bytes.Buffer
 		if err := (jsonFormat{}).Format(&buf, rep); err != nil {
 			t.Fatal(err)
@@ -321,7 +330,7 @@ func TestTableShowsReadiness(t *testing.T) {
 	}
 	buf.Reset()
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	status := StatusReport([]store.NamespaceProgress{{Namespace: "a", Counts: map[string]int{"up-to-date": 3}, Complete: true}}, nil, nil, now)
+	status := stateFileReport(now, "a", Counts{Flows: 3, UpToDate: 3})
 	if err := Write(&buf, "table", status); err != nil {
 		t.Fatal(err)
 	}

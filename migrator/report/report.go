@@ -49,21 +49,21 @@ const ReportSchemaVersion = 1
 
 // Report is what plan, apply, rollback, status and fix print.
 type Report struct {
-	SchemaVersion int       `json:"schemaVersion"`
-	Command       string    `json:"command"`
-	RunID         string    `json:"runId"`
-	Server        *string   `json:"server"`
-	Tenant        *string   `json:"tenant"`
-	ServerVersion string    `json:"serverVersion,omitempty"`
-	StartedAt     time.Time `json:"startedAt"`
-	FinishedAt    time.Time `json:"finishedAt"`
-	Summary       Summary   `json:"summary"`
-	// Readiness sorts all the flows for the upgrade (always present). It is
-	// beside summary, not in it: summary stays an object of counters.
-	Readiness  Readiness         `json:"readiness"`
-	Namespaces []NamespaceReport `json:"namespaces"`
+	SchemaVersion int               `json:"schemaVersion"`
+	Command       string            `json:"command"`
+	RunID         string            `json:"runId"`
+	Server        *string           `json:"server"`
+	Tenant        *string           `json:"tenant"`
+	ServerVersion string            `json:"serverVersion,omitempty"`
+	StartedAt     time.Time         `json:"startedAt"`
+	FinishedAt    time.Time         `json:"finishedAt"`
+	Summary       Summary           `json:"summary"`
+	Namespaces    []NamespaceReport `json:"namespaces"`
 	// Warnings concern the whole run (an old server, an interrupted run).
 	Warnings []string `json:"warnings,omitempty"`
+	// Readiness sorts all the flows for the upgrade (always present). It is
+	// beside summary, not in it: summary stays an object of counters.
+	Readiness Readiness `json:"readiness"`
 	// Runs lists the last runs (status only).
 	Runs []RunSummary `json:"runs,omitempty"`
 	// Source says where the counts come from: "state file" (status), as
