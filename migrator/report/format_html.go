@@ -160,7 +160,7 @@ func newHTMLPage(r *Report) htmlPage {
 	for i := range r.Namespaces {
 		for j := range r.Namespaces[i].Items {
 			it := &r.Namespaces[i].Items[j]
-			row := newHTMLRow(*it, r.Command != "rollback")
+			row := newHTMLRow(*it, assesses(r.Command))
 			row.ID = anchor("flow-", *it, anchors)
 			rowIDs[it] = row.ID
 			if it.Diff != "" {
@@ -183,8 +183,8 @@ func newHTMLPage(r *Report) htmlPage {
 	return p
 }
 
-// newHTMLRow makes a flow's row; assess is false in a rollback, whose flows
-// are unassessed (Recorder).
+// newHTMLRow makes a flow's row; assess is false when the report's flows are
+// unassessed (assesses).
 func newHTMLRow(it Item, assess bool) htmlRow {
 	class := ReadinessUnassessed
 	if assess {

@@ -141,6 +141,11 @@ func (it Item) Readiness() ReadinessClass {
 	return rewrite.Readiness(res)
 }
 
+// assesses reports whether the items of a command's report are rewrite
+// results: a rollback writes sources back without rewriting them, so its
+// flows are unassessed.
+func assesses(command string) bool { return command != "rollback" }
+
 // Codes lists the item's distinct warning codes in order of appearance
 // (plain notes have none).
 func (it Item) Codes() []string {

@@ -183,6 +183,11 @@ func TestRollbackReportAssessesNothing(t *testing.T) {
 	if !reflect.DeepEqual(rep.Readiness, want) {
 		t.Errorf("rollback: %+v, want %+v", rep.Readiness, want)
 	}
+	page := renderHTML(t, rep)
+	if !strings.Contains(page, `<p class="muted" id="readiness-note">readiness not assessed for 11 flows: a rollback`) ||
+		strings.Count(page, `<span class="badge rd-unassessed">`) != 7 || strings.Contains(page, "badge rd-fixable") {
+		t.Error("the HTML of a rollback judges its flows")
+	}
 }
 
 // TestRecorderListsDetections: an up-to-date flow with a detection is listed

@@ -198,8 +198,7 @@ type Recorder struct {
 	mu     sync.Mutex
 	report Report
 	byNS   map[string]*nsRecord
-	// assess: the command's items are rewrite results. A rollback writes
-	// sources back without rewriting them: its flows are unassessed.
+	// assess: the command's items are rewrite results (assesses).
 	assess bool
 }
 
@@ -217,7 +216,7 @@ func NewRecorder(command, runID string, now time.Time) *Recorder {
 	return &Recorder{
 		report: Report{SchemaVersion: ReportSchemaVersion, Command: command, RunID: runID, StartedAt: now.UTC()},
 		byNS:   map[string]*nsRecord{},
-		assess: command != "rollback",
+		assess: assesses(command),
 	}
 }
 
