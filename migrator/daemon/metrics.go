@@ -61,7 +61,7 @@ func newMetrics(st *state) *metrics {
 			[]string{"endpoint"}),
 	}
 	m.reg.MustRegister(m.passes, m.passDuration, m.lastSuccess, m.lastPass, m.windowOpen, m.flowsMigrated,
-		m.reloads, m.requests, m.retries, m.requestDuration, &flowsCollector{st: st},
+		m.reloads, m.requests, m.retries, m.requestDuration, &flowsCollector{st: st}, &readinessCollector{st: st},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -110,6 +110,42 @@ func (c *flowsCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, ns := range rep.Namespaces {
 		for _, s := range report.Statuses {
 			ch <- prometheus.MustNewConstMetric(flowsDesc, prometheus.GaugeValue, float64(ns.Get(s)), ns.Namespace, string(s))
+		}
+	}
+}
+
+// readinessCollector exposes the last successful pass's readiness view:
+// flows per namespace and class (every class always present) and flows per
+// namespace and detection code (the codes found). The labels stay bounded:
+// namespaces are the fleet's, classes are report.ReadinessClasses, codes
+// are the rules' constants.
+type readinessCollector struct{ st *state }
+
+var (
+	readinessDesc = prometheus.NewDesc(metricPrefix+"readiness_flows",
+		"Flows per namespace and upgrade readiness class (ready, fixable, blocking, advisory, unassessed) at the last successful pass.",
+		[]string{"namespace", "class"}, nil)
+	readinessCodeDesc = prometheus.NewDesc(metricPrefix+"readiness_code_flows",
+		"Flows per namespace carrying a detection code (removed-type, trigger-conditions...) at the last successful pass; codes not found are absent.",
+		[]string{"namespace", "code"}, nil)
+)
+
+func (c *readinessCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- readinessDesc
+	ch <- readinessCodeDesc
+}
+
+func (c *readinessCollector) Collect(ch chan<- prometheus.Metric) {
+	rep := c.st.snapshot().Report
+	if rep == nil {
+		return
+	}
+	for _, ns := range rep.Namespaces {
+		for _, class := range report.ReadinessClasses {
+			ch <- prometheus.MustNewConstMetric(readinessDesc, prometheus.GaugeValue, float64(ns.Readiness.Get(class)), ns.Namespace, string(class))
+		}
+		for code, n := range ns.Readiness.ByCode {
+			ch <- prometheus.MustNewConstMetric(readinessCodeDesc, prometheus.GaugeValue, float64(n), ns.Namespace, code)
 		}
 	}
 }

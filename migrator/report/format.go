@@ -167,12 +167,17 @@ func (it Item) detail() string {
 	return strings.Join(parts, "; ")
 }
 
-// warningText is a warning as one readable line.
+// warningText is a warning as one readable line: a detection's code and
+// severity, the path, the message.
 func warningText(w Warning) string {
+	text := w.Message
 	if w.Path != "" && !strings.Contains(w.Message, w.Path) {
-		return w.Path + ": " + w.Message
+		text = w.Path + ": " + text
 	}
-	return w.Message
+	if w.Code != "" {
+		text = "[" + strings.TrimSuffix(w.Code+", "+string(w.Severity), ", ") + "] " + text
+	}
+	return text
 }
 
 // plural writes "1 namespace", "2 namespaces".

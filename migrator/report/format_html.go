@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
 )
 
 var (
@@ -50,6 +52,7 @@ type htmlPage struct {
 	Counters  []htmlCounter
 	Statuses  []Status
 	Chart     htmlChart
+	Readiness htmlReadiness
 	Rows      []htmlRow
 	Diffs     []htmlDiff
 	OpenDiffs bool
@@ -67,9 +70,12 @@ type htmlCounter struct {
 }
 
 type htmlRow struct {
+	ID                    string // the row's element id, "flow-<namespace>-<id>"
 	Namespace, Flow, File string
 	Status                Status
 	Rank                  int // the status's place in Statuses, to sort by
+	Readiness             ReadinessClass
+	ReadinessRank         int // the class's place in ReadinessClasses
 	Revision              string
 	RevisionKey           string // the revision before the run, to sort by
 	Changes               int
@@ -77,6 +83,43 @@ type htmlRow struct {
 	Warnings              []string
 	DiffID                string
 }
+
+// htmlReadiness is the readiness section: a note when no flow was assessed,
+// else the classes per namespace and the codes.
+type htmlReadiness struct {
+	Note     string
+	Classes  []ReadinessClass
+	Counters []htmlClassCount
+	Rows     []htmlReadinessRow
+	Codes    []htmlCode
+}
+
+type htmlClassCount struct {
+	Class ReadinessClass
+	Count int
+}
+
+type htmlReadinessRow struct {
+	Namespace string
+	Counts    []int // by Classes
+	Codes     string
+}
+
+// htmlCode is one code: its severity, its count, its guide and links to the
+// rows of its flows.
+type htmlCode struct {
+	ID, Code string
+	Severity rewrite.Severity
+	URL      string
+	Flows    string // "3 flows"
+	Links    []htmlFlowLink
+	Open     bool
+}
+
+type htmlFlowLink struct{ Href, Name string }
+
+// htmlCodeOpenMax is how many flows a code lists unfolded.
+const htmlCodeOpenMax = 20
 
 type htmlDiff struct {
 	ID, Title string
@@ -113,16 +156,21 @@ func newHTMLPage(r *Report) htmlPage {
 		p.Counters = append(p.Counters, htmlCounter{Status: s, Count: r.Summary.Get(s)})
 	}
 	anchors := map[string]int{}
-	for _, ns := range r.Namespaces {
-		for _, it := range ns.Items {
-			row := newHTMLRow(it)
+	rowIDs := map[*Item]string{}
+	for i := range r.Namespaces {
+		for j := range r.Namespaces[i].Items {
+			it := &r.Namespaces[i].Items[j]
+			row := newHTMLRow(*it, assesses(r.Command))
+			row.ID = anchor("flow-", *it, anchors)
+			rowIDs[it] = row.ID
 			if it.Diff != "" {
-				row.DiffID = diffAnchor(it, anchors)
+				row.DiffID = diffAnchor(*it, anchors)
 				p.Diffs = append(p.Diffs, newHTMLDiff(row, it.Diff))
 			}
 			p.Rows = append(p.Rows, row)
 		}
 	}
+	p.Readiness = newHTMLReadiness(r, rowIDs, anchors)
 	p.OpenDiffs = len(p.Diffs) <= htmlOpenDiffsMax
 	for _, run := range r.Runs {
 		row := htmlRun{RunID: run.RunID, Command: run.Command, Status: run.Status,
@@ -135,16 +183,24 @@ func newHTMLPage(r *Report) htmlPage {
 	return p
 }
 
-func newHTMLRow(it Item) htmlRow {
+// newHTMLRow makes a flow's row; assess is false when the report's flows are
+// unassessed (assesses).
+func newHTMLRow(it Item, assess bool) htmlRow {
+	class := ReadinessUnassessed
+	if assess {
+		class = it.Readiness()
+	}
 	row := htmlRow{
-		Namespace: it.Namespace,
-		Flow:      it.ID,
-		File:      it.File,
-		Status:    it.Status,
-		Rank:      statusRank(it.Status),
-		Revision:  revisions(it),
-		Changes:   len(it.Changes),
-		Warnings:  warningLines(it.Warnings),
+		Namespace:     it.Namespace,
+		Flow:          it.ID,
+		File:          it.File,
+		Status:        it.Status,
+		Rank:          statusRank(it.Status),
+		Readiness:     class,
+		ReadinessRank: slices.Index(ReadinessClasses, class),
+		Revision:      revisions(it),
+		Changes:       len(it.Changes),
+		Warnings:      warningLines(it.Warnings),
 	}
 	if it.Revision != nil {
 		row.RevisionKey = strconv.Itoa(*it.Revision)
@@ -190,14 +246,57 @@ func diffLines(diff string) []htmlDiffLine {
 	return lines
 }
 
+// newHTMLReadiness makes the readiness section; rowIDs are the element ids
+// of the listed items' rows.
+func newHTMLReadiness(r *Report, rowIDs map[*Item]string, anchors map[string]int) htmlReadiness {
+	var h htmlReadiness
+	if h.Note = unassessedNote(r); h.Note != "" || r.Readiness.Assessed() == 0 {
+		return h
+	}
+	h.Classes = shownClasses(r.Readiness)
+	for _, c := range h.Classes {
+		h.Counters = append(h.Counters, htmlClassCount{Class: c, Count: r.Readiness.Get(c)})
+	}
+	for _, ns := range r.Namespaces {
+		row := htmlReadinessRow{Namespace: ns.Namespace, Codes: codesText(ns.Readiness)}
+		for _, c := range h.Classes {
+			row.Counts = append(row.Counts, ns.Readiness.Get(c))
+		}
+		h.Rows = append(h.Rows, row)
+	}
+	links := map[string][]htmlFlowLink{}
+	for i := range r.Namespaces {
+		for j := range r.Namespaces[i].Items {
+			it := &r.Namespaces[i].Items[j]
+			for _, code := range it.Codes() {
+				links[code] = append(links[code], htmlFlowLink{Href: "#" + rowIDs[it], Name: it.flowName()})
+			}
+		}
+	}
+	for _, c := range reportCodes(r) {
+		h.Codes = append(h.Codes, htmlCode{ID: uniqueAnchor("code-"+strings.Map(anchorRune, c.Code), anchors), Code: c.Code,
+			Severity: c.Severity, URL: c.URL, Flows: plural(c.Flows, "flow", "flows"), Links: links[c.Code],
+			Open: len(links[c.Code]) <= htmlCodeOpenMax})
+	}
+	return h
+}
+
 // diffAnchor is the element id of a flow's diff, "diff-<namespace>-<id>",
 // made safe for a URL fragment and unique within the page.
-func diffAnchor(it Item, seen map[string]int) string {
+func diffAnchor(it Item, seen map[string]int) string { return anchor("diff-", it, seen) }
+
+// anchor is an element id for a flow, prefix + "<namespace>-<id>" (or the
+// file), made safe for a URL fragment and unique within the page.
+func anchor(prefix string, it Item, seen map[string]int) string {
 	name := it.Namespace + "-" + it.ID
 	if it.ID == "" {
 		name = it.File
 	}
-	id := "diff-" + strings.Map(anchorRune, name)
+	return uniqueAnchor(prefix+strings.Map(anchorRune, name), seen)
+}
+
+// uniqueAnchor numbers id when the page already has it.
+func uniqueAnchor(id string, seen map[string]int) string {
 	seen[id]++
 	if n := seen[id]; n > 1 {
 		id += "-" + strconv.Itoa(n)

@@ -18,6 +18,8 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
 )
 
 const (
@@ -55,9 +57,9 @@ func htmlTestReport() *Report {
 	rec.SetServer("http://kestra.test:8080", "main", "0.22.4")
 	rec.Warn("server 0.22.4: validation skipped for 1 flow")
 	for _, it := range []Item{
-		{Namespace: "acme", ID: "billing", Revision: htmlIntPtr(3), Status: StatusUpToDate},
+		{Namespace: "acme", ID: "billing", Revision: htmlIntPtr(3), Status: StatusUpToDate, Warnings: []Warning{htmlBlocking}},
 		{Namespace: "acme", ID: "zz-cleanup", Revision: htmlIntPtr(1), Status: StatusFailed, Reason: htmlStrPtr("server answered 500")},
-		{Namespace: "company.data", ID: "ingest", Revision: htmlIntPtr(12), Status: StatusPending, Changes: htmlChanges(10),
+		{Namespace: "company.data", ID: "ingest", Revision: htmlIntPtr(12), Status: StatusPending, Changes: htmlChanges(10), Warnings: []Warning{htmlAdvisory},
 			Diff: UnifiedDiff("company.data/ingest.yml", []byte("runner: DOCKER\n"), []byte("taskRunner: {}\n"))},
 		{Namespace: "company.data", ID: "m-sync", Revision: htmlIntPtr(2), Status: StatusUnsupported, Reason: htmlStrPtr("runner: PROCESS inside a Subflow")},
 		{Namespace: "company.team", ID: "etl", Revision: htmlIntPtr(7), Status: StatusPending, Changes: htmlChanges(2),
@@ -71,6 +73,13 @@ func htmlTestReport() *Report {
 	}
 	return rec.Finish(start.Add(1500 * time.Millisecond))
 }
+
+var (
+	htmlBlocking = Warning{Rule: "detect-types", Code: "removed-type", Severity: "blocking", Path: "tasks[0]",
+		Message: "io.kestra.core.tasks.log.Echo is removed in 2.0", URL: "https://kestra.io/docs/migration-guide/v2.0.0"}
+	htmlAdvisory = Warning{Rule: "detect-ion", Code: "ion-read", Severity: "advisory", Path: "tasks[1]",
+		Message: "reads an ION file", URL: "https://kestra.io/docs/migration-guide/v2.0.0/ion-binary-format"}
+)
 
 // htmlTestFlows is the flow column of htmlTestReport, in report order.
 var htmlTestFlows = []string{"billing", "zz-cleanup", "ingest", "m-sync", "a-report", "conflicted", "etl", "hostile"}
@@ -117,11 +126,16 @@ func TestHTMLFormat(t *testing.T) {
 		want        []string
 	}{
 		{"empty", empty, 0, 0, []string{"No namespaces in this report.", "No flows listed in this report.", "No diffs in this report."}},
-		{"counted namespaces, no items", counted.Finish(now), 0, 0, []string{`<svg class="chart"`, "company.team: 2 up-to-date", "No flows listed"}},
+		{"counted namespaces, no items", counted.Finish(now), 0, 0, []string{`<svg class="chart"`, "company.team: 2 up-to-date", "No flows listed",
+			`<p class="muted" id="readiness-note">readiness not assessed for 3 flows`}},
 		{"plan", htmlTestReport(), len(htmlTestFlows), 2, []string{
 			`<svg class="chart"`, `<table id="flows">`, "<b>8</b> flows", "<b>3</b> namespaces", "<b>12</b> tasks changed",
 			"run-42", "http://kestra.test:8080", "server 0.22.4: validation skipped", "(1.5s)",
 			`<a href="#diff-company.team-etl">etl</a>`, "company.data: 1 unsupported",
+			`<table id="readiness-table">`, `<tr><td>acme</td><td class="num">0</td><td class="num">0</td><td class="num">1</td><td class="num">0</td><td class="num">1</td><td>removed-type 1</td></tr>`,
+			`<details class="code" id="code-removed-type" open>`, `<a href="#flow-acme-billing">acme/billing</a>`,
+			`<span class="badge rd-blocking">blocking</span> <code>removed-type</code> <span class="muted">1 flow</span> <a class="guide" href="https://kestra.io/docs/migration-guide/v2.0.0" rel="noopener noreferrer" target="_blank">guide</a>`,
+			`<tr data-status="up-to-date" id="flow-acme-billing">`, `<span class="badge rd-blocking">blocking</span></td>`,
 		}},
 	}
 	for _, tt := range tests {
@@ -175,8 +189,16 @@ func TestHTMLFormatEscapesHostileContent(t *testing.T) {
 	ns.Items[0] = Item{Namespace: ns.Namespace, ID: evil("id"), File: evil("file"), Status: Status(evil("status")),
 		Reason: htmlStrPtr(evil("reason")), Warnings: []Warning{{Message: evil("item-warning")}}, Diff: "--- a\n+++ b\n@@ -1 +1 @@\n-" + evil("old") + "\n+" + evil("new") + "\n"}
 
+	// a detection from hostile rules: a code, a severity and a URL that must
+	// not become markup or a script link
+	ns.Items[1].Warnings = []Warning{{Code: evil("code"), Severity: rewrite.Severity(evil("severity")), Message: "m", URL: "javascript:alert(1)"}}
+	r.Readiness.ByCode[evil("code")] = 1
+
 	page := renderHTML(t, r)
 	checkHTMLStructure(t, page)
+	if strings.Contains(page, "javascript:") {
+		t.Error("a javascript: URL reached the page")
+	}
 	for _, raw := range []string{"<script>alert(1)", "<img src=x", `"'>`} {
 		if strings.Contains(page, raw) {
 			t.Errorf("page contains raw %q", raw)
@@ -185,7 +207,7 @@ func TestHTMLFormatEscapesHostileContent(t *testing.T) {
 	if n := strings.Count(page, "<script"); n != 1 {
 		t.Errorf("%d script elements, want only the page's own", n)
 	}
-	for _, what := range []string{"server", "tenant", "command", "run", "version", "warning", "namespace", "id", "file", "reason", "item-warning", "old", "new"} {
+	for _, what := range []string{"server", "tenant", "command", "run", "version", "warning", "namespace", "id", "file", "reason", "item-warning", "old", "new", "code", "severity"} {
 		if !strings.Contains(page, what+"&lt;script&gt;alert(1)&lt;/script&gt;") {
 			t.Errorf("the %s is not shown escaped", what)
 		}
@@ -215,6 +237,11 @@ func TestHTMLFormatColoursEveryStatus(t *testing.T) {
 	for _, s := range Statuses {
 		if !strings.Contains(page, ".st-"+string(s)+" { --c: #") {
 			t.Errorf("status %s has no colour", s)
+		}
+	}
+	for _, c := range ReadinessClasses {
+		if !strings.Contains(page, ".rd-"+string(c)+" { --c: #") {
+			t.Errorf("readiness class %s has no colour", c)
 		}
 	}
 }
@@ -324,15 +351,27 @@ func checkHTMLStructure(t *testing.T, page string) {
 	}
 }
 
-// checkSelfContained: no element of the page loads anything from elsewhere.
+// checkSelfContained: no element of the page loads anything from elsewhere;
+// the only outside references are links (a guide's page), which load
+// nothing until followed and then send no referrer.
 func checkSelfContained(t *testing.T, page string) {
 	t.Helper()
 	for _, tag := range htmlTagRE.FindAllString(page, -1) {
-		for _, ref := range []string{"<link", " src=", `href="http`, `href="//`} {
+		refs := []string{"<link", " src=", `href="http`, `href="//`}
+		if strings.HasPrefix(tag, "<a ") {
+			refs = refs[:2]
+			if strings.Contains(tag, `href="http`) && !strings.Contains(tag, `rel="noopener noreferrer"`) {
+				t.Errorf("%s: an outside link without rel=noopener noreferrer", tag)
+			}
+		}
+		for _, ref := range refs {
 			if strings.Contains(tag, ref) {
 				t.Errorf("%s refers to an outside resource", tag)
 			}
 		}
+	}
+	if !strings.Contains(page, `<meta name="referrer" content="no-referrer">`) {
+		t.Error("the page would send its address to a linked site")
 	}
 	style := page[strings.Index(page, "<style>"):strings.Index(page, "</style>")]
 	if strings.Contains(style, "@import") || strings.Contains(style, "url(") {
@@ -380,6 +419,7 @@ func TestHTMLReportInBrowser(t *testing.T) {
 			{"flow", desc},
 			{"changes", []string{"0", "0", "0", "0", "0", "0", "2", "10"}}, // numerically
 			{"status", []string{"up-to-date", "up-to-date", "pending", "pending", "invalid", "conflict", "unsupported", "failed"}},
+			{"readiness", []string{"ready", "fixable", "fixable", "blocking", "blocking", "blocking", "unassessed", "unassessed"}},
 		} {
 			browserDo(t, ctx, chromedp.Click(chromedp.CSS(`#flows th[data-key="`+step.header+`"] button`)))
 			if got := browserColumn(t, ctx, step.header); !slices.Equal(got, step.want) {
@@ -433,6 +473,21 @@ func TestHTMLReportInBrowser(t *testing.T) {
 		}
 		if visible, added := shown(); !visible || !slices.Contains(added, htmlKnownDiffLine) {
 			t.Errorf("the diff shown is %q (visible: %v), want a line %q", added, visible, htmlKnownDiffLine)
+		}
+	})
+	t.Run("readiness", func(t *testing.T) {
+		link := `#code-removed-type a[href="#flow-acme-billing"]`
+		browserEval[chromedp.Void](t, ctx, `document.querySelector('`+link+`').scrollIntoView({block: "center"})`)
+		browserDo(t, ctx, chromedp.Click(chromedp.CSS(link)))
+		got := browserEval[[]string](t, ctx, `(() => {
+			const row = document.querySelector(":target");
+			const guide = document.querySelector("#code-removed-type a.guide");
+			return [row ? row.id : "", row ? row.cells[1].textContent : "", guide.href, guide.rel,
+				getComputedStyle(document.querySelector("#code-removed-type .badge")).backgroundColor];
+		})()`)
+		want := []string{"flow-acme-billing", "billing", "https://kestra.io/docs/migration-guide/v2.0.0", "noopener noreferrer", "rgb(229, 57, 53)"}
+		if !slices.Equal(got, want) {
+			t.Errorf("after a click on the code's flow: %q, want %q", got, want)
 		}
 	})
 	t.Run("hostile text is inert", func(t *testing.T) {

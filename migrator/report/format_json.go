@@ -40,6 +40,7 @@ func (jsonFormat) Format(w io.Writer, r *Report) error {
 	if len(r.Warnings) > 0 {
 		jw.last(",\n  \"warnings\": ", r.Warnings)
 	}
+	jw.last(",\n  \"readiness\": ", r.Readiness)
 	if len(r.Runs) > 0 {
 		jw.last(",\n  \"runs\": ", r.Runs)
 	}

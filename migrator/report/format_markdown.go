@@ -40,9 +40,10 @@ func (markdownFormat) Format(w io.Writer, r *Report) error {
 		mdRow(&b, mdCode(ns.Namespace), ns.Counts)
 	}
 	mdRow(&b, "**total**", r.Summary.Counts)
+	mdReadiness(&b, r)
 	for _, ns := range r.Namespaces {
 		for _, it := range ns.Items {
-			if it.Status != StatusUpToDate {
+			if it.needsAttention() {
 				mdItem(&b, it)
 			}
 		}
@@ -61,6 +62,78 @@ func mdRow(b *strings.Builder, name string, c Counts) {
 	}
 	b.WriteString("\n")
 }
+
+// mdCodeFlowsMax is how many flows the markdown names under each code; the
+// flows' own sections list them all.
+const mdCodeFlowsMax = 10
+
+// mdReadiness writes the readiness section: the flows per namespace by
+// class, then each code with its guide's link, its severity and its flows.
+func mdReadiness(b *strings.Builder, r *Report) {
+	if note := unassessedNote(r); note != "" {
+		fmt.Fprintf(b, "\n%s.\n", mdText(strings.ToUpper(note[:1])+note[1:]))
+		return
+	}
+	sum := r.Readiness
+	if sum.Assessed() == 0 {
+		return
+	}
+	classes := shownClasses(sum)
+	b.WriteString("\n## Readiness\n\n| namespace |")
+	for _, c := range classes {
+		fmt.Fprintf(b, " %s |", c)
+	}
+	b.WriteString(" codes (flows) |\n|---|" + strings.Repeat("---:|", len(classes)) + "---|\n")
+	row := func(name string, rd Readiness) {
+		fmt.Fprintf(b, "| %s |", name)
+		for _, c := range classes {
+			fmt.Fprintf(b, " %d |", rd.Get(c))
+		}
+		codes := rd.Codes()
+		for i, code := range codes {
+			codes[i] = fmt.Sprintf("%s %d", mdCode(code), rd.ByCode[code])
+		}
+		fmt.Fprintf(b, " %s |\n", strings.Join(codes, ", "))
+	}
+	for _, ns := range r.Namespaces {
+		row(mdCode(ns.Namespace), ns.Readiness)
+	}
+	row("**total**", sum)
+	codes := reportCodes(r)
+	if len(codes) == 0 {
+		return
+	}
+	b.WriteString("\n### By code\n\n")
+	for _, c := range codes {
+		name := mdCode(c.Code)
+		if c.URL != "" {
+			name = "[" + name + "](" + mdURL(c.URL) + ")"
+		}
+		b.WriteString("- " + name)
+		if c.Severity != "" {
+			fmt.Fprintf(b, " (%s)", mdText(string(c.Severity)))
+		}
+		fmt.Fprintf(b, ": %s", plural(c.Flows, "flow", "flows"))
+		for i, it := range c.Items[:min(len(c.Items), mdCodeFlowsMax)] {
+			sep := ", "
+			if i == 0 {
+				sep = ": "
+			}
+			b.WriteString(sep + mdCode(it.flowName()))
+		}
+		if n := c.Flows - min(len(c.Items), mdCodeFlowsMax); n > 0 && len(c.Items) > 0 {
+			fmt.Fprintf(b, " and %d more", n)
+		}
+		b.WriteString("\n")
+	}
+}
+
+// mdURLEscaper percent-encodes what could end a link destination or be read
+// as markdown inside it; the URL is already an absolute http(s) one.
+var mdURLEscaper = strings.NewReplacer(" ", "%20", "<", "%3C", ">", "%3E", "(", "%28", ")", "%29", "[", "%5B", "]", "%5D",
+	"\\", "%5C", "`", "%60", "\"", "%22", "'", "%27", "|", "%7C", "*", "%2A", "\n", "%0A", "\r", "%0D")
+
+func mdURL(u string) string { return mdURLEscaper.Replace(u) }
 
 func mdItem(b *strings.Builder, it Item) {
 	fmt.Fprintf(b, "\n## %s: %s\n\n", mdCode(it.flowName()), mdText(statusText(it)))

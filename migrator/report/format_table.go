@@ -16,7 +16,8 @@ import (
 type tableFormat struct{}
 
 // Format prints a table of namespaces, then one of the flows that need
-// attention (everything but up-to-date), fitted to the terminal's width.
+// attention (everything but up-to-date, and up-to-date flows with a
+// detection), fitted to the terminal's width.
 func (tableFormat) Format(w io.Writer, r *Report) error {
 	width := termWidth(w)
 	shown := shownStatuses(r.Summary.Counts)
@@ -42,10 +43,13 @@ func (tableFormat) Format(w io.Writer, r *Report) error {
 	if err := g.render(w, width); err != nil {
 		return err
 	}
+	if err := readinessTables(w, width, r); err != nil {
+		return err
+	}
 	flows := grid{header: []string{"flow", "status", "revision", "detail"}}
 	for _, ns := range r.Namespaces {
 		for _, it := range ns.Items {
-			if it.Status != StatusUpToDate {
+			if it.needsAttention() {
 				flows.rows = append(flows.rows, []string{it.flowName(), statusText(it), revisions(it), it.detail()})
 			}
 		}
@@ -71,6 +75,58 @@ func (tableFormat) Format(w io.Writer, r *Report) error {
 		}
 	}
 	return nil
+}
+
+// readinessTables prints the flows per namespace by readiness class with
+// their codes, then each code with its severity, its flows and its guide;
+// or one line when no flow was assessed.
+func readinessTables(w io.Writer, width int, r *Report) error {
+	if note := unassessedNote(r); note != "" {
+		_, err := fmt.Fprintln(w, note)
+		return err
+	}
+	sum := r.Readiness
+	if sum.Assessed() == 0 {
+		return nil
+	}
+	classes := shownClasses(sum)
+	g := grid{header: []string{"namespace"}}
+	for _, c := range classes {
+		g.header = append(g.header, string(c))
+	}
+	g.header = append(g.header, "codes (flows)")
+	row := func(name string, rd Readiness, codes string) []string {
+		out := []string{name}
+		for _, c := range classes {
+			out = append(out, strconv.Itoa(rd.Get(c)))
+		}
+		return append(out, codes)
+	}
+	for _, ns := range r.Namespaces {
+		g.rows = append(g.rows, row(ns.Namespace, ns.Readiness, codesText(ns.Readiness)))
+	}
+	g.footer = row(plural(len(r.Namespaces), "namespace", "namespaces"), sum, "")
+	if err := g.render(w, width); err != nil {
+		return err
+	}
+	codes := reportCodes(r)
+	if len(codes) == 0 {
+		return nil
+	}
+	cg := grid{header: []string{"code", "severity", "flows", "guide"}}
+	for _, c := range codes {
+		cg.rows = append(cg.rows, []string{c.Code, string(c.Severity), strconv.Itoa(c.Flows), c.URL})
+	}
+	return cg.render(w, width)
+}
+
+// shownClasses are the readiness classes always shown, and unassessed when
+// some flow is.
+func shownClasses(rd Readiness) []ReadinessClass {
+	if rd.Unassessed > 0 {
+		return ReadinessClasses
+	}
+	return ReadinessClasses[:len(ReadinessClasses)-1]
 }
 
 // FormatRuns lists runs, newest first.

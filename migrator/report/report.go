@@ -1,6 +1,7 @@
 package report
 
 import (
+	"maps"
 	"sort"
 	"sync"
 	"time"
@@ -64,6 +65,9 @@ type Report struct {
 	Namespaces []NamespaceReport `json:"namespaces"`
 	// Warnings concern the whole run (an old server, an interrupted run).
 	Warnings []string `json:"warnings,omitempty"`
+	// Readiness sorts all the flows for the upgrade (always present). It is
+	// beside summary, not in it: summary stays an object of counters.
+	Readiness Readiness `json:"readiness"`
 	// Runs lists the last runs (status only).
 	Runs []RunSummary `json:"runs,omitempty"`
 	// Source says where the counts come from: "state file" (status), as
@@ -165,7 +169,9 @@ type NamespaceReport struct {
 	// recorded the namespace (status only).
 	LastScan  *time.Time `json:"lastScan,omitempty"`
 	LastRunID string     `json:"lastRunId,omitempty"`
-	Items     []Item     `json:"items"`
+	// Readiness sorts the namespace's flows for the upgrade (always present).
+	Readiness Readiness `json:"readiness"`
+	Items     []Item    `json:"items"`
 }
 
 // Item is one flow in a report.
@@ -187,17 +193,22 @@ type Item struct {
 
 // Recorder collects items from concurrent workers into a Report. Up-to-date
 // flows are counted but not listed unless KeepUpToDate, so the report of a
-// large, mostly clean fleet stays small.
+// large, mostly clean fleet stays small; an up-to-date flow with a detection
+// (a warning with a code) is listed all the same, so that a flow 2.0 would
+// refuse is named without --all-items.
 type Recorder struct {
 	KeepUpToDate bool
 
 	mu     sync.Mutex
 	report Report
 	byNS   map[string]*nsRecord
+	// assess: the command's items are rewrite results (assesses).
+	assess bool
 }
 
 type nsRecord struct {
 	counts       Counts
+	readiness    Readiness
 	items        []Item
 	tasksChanged int
 	lastScan     *time.Time
@@ -209,6 +220,7 @@ func NewRecorder(command, runID string, now time.Time) *Recorder {
 	return &Recorder{
 		report: Report{SchemaVersion: ReportSchemaVersion, Command: command, RunID: runID, StartedAt: now.UTC()},
 		byNS:   map[string]*nsRecord{},
+		assess: assesses(command),
 	}
 }
 
@@ -260,20 +272,28 @@ func (r *Recorder) Add(it Item) {
 	defer r.mu.Unlock()
 	ns := r.namespace(it.Namespace)
 	ns.counts.Add(it.Status)
+	if r.assess {
+		ns.readiness.add(it.Readiness(), it.Codes())
+	} else {
+		ns.readiness.add(ReadinessUnassessed, nil)
+	}
 	if it.Status == StatusPending || it.Status == StatusMigrated {
 		ns.tasksChanged += len(it.Changes)
 	}
-	if it.Status != StatusUpToDate || r.KeepUpToDate {
+	if it.Status != StatusUpToDate || r.KeepUpToDate || it.hasCodes() {
 		ns.items = append(ns.items, it)
 	}
 }
 
 // AddNamespace records a namespace finished by an earlier part of the run
-// (resumed): its counts, without items.
+// (resumed), or as the state file has it (status): its counts, without
+// items. Its flows are unassessed: the counts keep no findings.
 func (r *Recorder) AddNamespace(ns string, c Counts) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.namespace(ns).counts.addCounts(c)
+	rec := r.namespace(ns)
+	rec.counts.addCounts(c)
+	rec.readiness.Unassessed += c.Flows
 }
 
 // Touch makes a namespace appear even with no flow.
@@ -299,6 +319,7 @@ func (r *Recorder) Finish(now time.Time) *Report {
 	rep := r.report
 	rep.FinishedAt = now.UTC()
 	rep.Summary = Summary{}
+	rep.Readiness = Readiness{ByCode: map[string]int{}}
 	rep.Namespaces = make([]NamespaceReport, 0, len(r.byNS))
 	for ns, rec := range r.byNS {
 		items := rec.items
@@ -311,9 +332,15 @@ func (r *Recorder) Finish(now time.Time) *Report {
 			}
 			return items[i].File < items[j].File
 		})
+		readiness := rec.readiness
+		readiness.ByCode = maps.Clone(readiness.ByCode)
+		if readiness.ByCode == nil {
+			readiness.ByCode = map[string]int{}
+		}
 		rep.Namespaces = append(rep.Namespaces, NamespaceReport{Namespace: ns, Counts: rec.counts, Items: items,
-			LastScan: rec.lastScan, LastRunID: rec.lastRunID})
+			LastScan: rec.lastScan, LastRunID: rec.lastRunID, Readiness: readiness})
 		rep.Summary.addCounts(rec.counts)
+		rep.Readiness.addReadiness(readiness)
 		rep.Summary.TasksChanged += rec.tasksChanged
 	}
 	sort.Slice(rep.Namespaces, func(i, j int) bool { return rep.Namespaces[i].Namespace < rep.Namespaces[j].Namespace })
