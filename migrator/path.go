@@ -115,11 +115,14 @@ func knownFromState(s *nsScan) error {
 		if o.status == report.StatusMigrated {
 			o.status, o.reason = report.StatusUpToDate, "" // written by an earlier pass, unchanged since
 		}
-		if o.status != report.StatusUpToDate {
-			prior, ok := s.r.prior[s.ns+"/"+id]
-			if !ok || prior.Revision == nil || *prior.Revision != st.Revision || report.Status(st.Status) != prior.Status {
-				continue
-			}
+		prior, ok := s.r.prior[s.ns+"/"+id]
+		same := ok && prior.Revision != nil && *prior.Revision == st.Revision && report.Status(st.Status) == prior.Status
+		switch {
+		case o.status != report.StatusUpToDate && !same:
+			continue
+		case o.status != report.StatusUpToDate:
+			o.prior = &prior
+		case same && prior.Status == report.StatusUpToDate: // its detections still hold
 			o.prior = &prior
 		}
 		s.known[id] = known{at: st.Revision, o: o}
