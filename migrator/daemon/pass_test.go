@@ -50,3 +50,25 @@ func TestDriftedFlowKeepsItsChangesInEveryPass(t *testing.T) {
 		t.Errorf("plan passes wrote %d times", srv.Writes())
 	}
 }
+
+// TestBlockedFlowStaysBlockedInEveryPass: a flow whose only findings are
+// detections (a ForEach loop 2.0 refuses) is up to date for the rewrite;
+// passes that do not read it again must keep its detection, or the fleet's
+// readiness would call it ready from the second pass on.
+func TestBlockedFlowStaysBlockedInEveryPass(t *testing.T) {
+	srv := kestratest.Start(t, kestratest.Options{})
+	if _, err := srv.AddFlow("id: loop\nnamespace: company.ops\ntasks:\n  - id: each\n    type: io.kestra.plugin.core.flow.ForEach\n    values: [a, b]\n    tasks:\n      - id: log\n        type: io.kestra.plugin.core.log.Log\n        message: hi\n"); err != nil {
+		t.Fatal(err)
+	}
+	d := New(Options{})
+	cfg := engineConfig(t, srv, d.metrics, migrator.ModePlan)
+	for _, pass := range []string{"first pass", "second pass", "third pass"} {
+		if err := d.runPass(context.Background(), cfg); err != nil {
+			t.Fatalf("%s: %v", pass, err)
+		}
+		r := d.Status().Report.Readiness
+		if r.Blocking != 1 || r.ByCode["foreach-loop"] != 1 {
+			t.Errorf("%s: readiness %+v, want the loop blocking on foreach-loop", pass, r)
+		}
+	}
+}
