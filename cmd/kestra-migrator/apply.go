@@ -10,6 +10,7 @@ import (
 
 	"github.com/kestra-migrator/kestra-migrator/migrator"
 	"github.com/kestra-migrator/kestra-migrator/migrator/report"
+	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
 )
 
 // applyOptions are apply's flags.
@@ -105,11 +106,35 @@ func (a *app) printInterrupted(p *printFlags, rep *report.Report, command, resum
 // did not make it.
 func incomplete(rep *report.Report, verb string) error {
 	s := rep.Summary
-	if n := s.Invalid + s.Conflict + s.Unsupported + s.Failed; n > 0 {
-		return &outcome{kind: errIncomplete, msg: fmt.Sprintf("%s %s: %d invalid, %d conflict, %d unsupported, %d failed",
-			flowCount(n), verb, s.Invalid, s.Conflict, s.Unsupported, s.Failed)}
+	blocked := blockedOnTarget(rep)
+	if n := s.Invalid + s.Conflict + s.Unsupported + s.Failed + blocked; n > 0 {
+		return &outcome{kind: errIncomplete, msg: fmt.Sprintf("%s %s: %d invalid, %d conflict, %d unsupported, %d failed, %d blocked for Kestra %s",
+			flowCount(n), verb, s.Invalid, s.Conflict, s.Unsupported, s.Failed, blocked, rep.Target)}
 	}
 	return nil
+}
+
+// blockedOnTarget counts the flows that the rewrite left in a state the
+// run's target refuses: a blocking detection (2.0 refuses to save the flow)
+// on a flow otherwise up to date, pending or migrated. On a 1.x target the
+// detections are the readiness report of the coming upgrade: they change no
+// exit code.
+func blockedOnTarget(rep *report.Report) int {
+	if rep.Target != string(rewrite.Target20) {
+		return 0
+	}
+	n := 0
+	for _, ns := range rep.Namespaces {
+		for _, it := range ns.Items {
+			switch it.Status {
+			case report.StatusUpToDate, report.StatusPending, report.StatusMigrated:
+				if it.Readiness() == report.ReadinessBlocking {
+					n++
+				}
+			}
+		}
+	}
+	return n
 }
 
 // countsLine is "12 flows: 5 migrated, 7 up-to-date".

@@ -70,8 +70,9 @@ func runPlan(ctx context.Context, a *app, o *planOptions) error {
 	if err := o.print.Print(a, rep); err != nil {
 		return err
 	}
-	if s := rep.Summary; s.Pending+s.Unsupported+s.Invalid+s.Failed+s.Conflict > 0 {
-		return &outcome{kind: errPending, msg: fmt.Sprintf("plan: %s need migration or attention", flowCount(s.Pending+s.Unsupported+s.Invalid+s.Failed+s.Conflict))}
+	s := rep.Summary
+	if n := s.Pending + s.Unsupported + s.Invalid + s.Failed + s.Conflict + blockedOnTarget(rep); n > 0 {
+		return &outcome{kind: errPending, msg: fmt.Sprintf("plan: %s need migration or attention", flowCount(n))}
 	}
 	return nil
 }

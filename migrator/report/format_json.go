@@ -22,6 +22,12 @@ func (jsonFormat) Format(w io.Writer, r *Report) error {
 	if r.ServerVersion != "" {
 		jw.field("serverVersion", r.ServerVersion)
 	}
+	if r.Target != "" {
+		jw.field("target", r.Target)
+	}
+	if len(r.Rules) > 0 {
+		jw.field("rules", r.Rules)
+	}
 	jw.field("startedAt", r.StartedAt)
 	jw.field("finishedAt", r.FinishedAt)
 	jw.field("summary", r.Summary)

@@ -14,6 +14,7 @@ func TestJSONFormatMatchesEncodingJSON(t *testing.T) {
 	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	rec := NewRecorder("plan", "run-1", now)
 	rec.SetServer("http://kestra", "main", "1.3.0")
+	rec.SetRules("1.3", []string{"runner-to-task-runner", "input-id"})
 	rec.Warn("a warning")
 	rec.Add(Item{Namespace: "a", ID: "x", Status: StatusPending, Changes: []Change{{Path: "tasks[0]", TaskID: "t", From: []string{"runner"}, To: []string{"taskRunner"}}}})
 	rec.Add(Item{Namespace: "a", ID: "y", Status: StatusUpToDate})
