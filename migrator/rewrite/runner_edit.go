@@ -158,10 +158,19 @@ func (d *Document) indentStep(p *taskPlan) int {
 	if s := d.blockStep(p.m); s > 0 {
 		return s
 	}
-	if s := d.blockStep(d.Root); s > 0 {
-		return s
+	return d.documentStep()
+}
+
+// documentStep is the document's indentation step, computed once: asking
+// the whole document again for every task made large flows quadratic.
+func (d *Document) documentStep() int {
+	if d.step == 0 {
+		d.step = d.blockStep(d.Root)
+		if d.step <= 0 {
+			d.step = 2
+		}
 	}
-	return 2
+	return d.step
 }
 
 // blockStep finds the first block mapping nested as a value on its own lines
