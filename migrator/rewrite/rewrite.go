@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Status is the verdict of a rewrite on one flow; the reports add the
@@ -168,19 +170,28 @@ func (r *Rewriter) Rewrite(src []byte) (res Result, err error) {
 	if !r.mentions(src) {
 		return Result{Source: src, Status: StatusUpToDate}, nil
 	}
+	return r.rewriteParsed(src)
+}
+
+// rewriteParsed is Rewrite without the fast path: it always parses.
+func (r *Rewriter) rewriteParsed(src []byte) (res Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			res, err = Result{}, &InternalError{Panic: p}
 		}
 	}()
-	if hasOddLineBreaks(src) {
-		return unsupported(src, "the source uses line breaks other than LF and CRLF (CR, NEL, LS or PS): edit it by hand"), nil
-	}
 	d, err := ParseDocument(src)
 	if err != nil {
 		return Result{}, err
 	}
 	if d.Root == nil {
+		return Result{Source: src, Status: StatusUpToDate}, nil
+	}
+	if hasOddLineBreaks(src) {
+		// the parser's line numbers do not match our line index: no edit
+		if hasAnyKey(d.Root, r.DeprecatedKeys()) {
+			return unsupported(src, "the source uses line breaks other than LF and CRLF (CR, NEL, LS or PS): edit it by hand"), nil
+		}
 		return Result{Source: src, Status: StatusUpToDate}, nil
 	}
 	res = Result{Source: src, Status: StatusUpToDate}
@@ -306,4 +317,23 @@ func orRoot(path string) string {
 		return "the document root"
 	}
 	return path
+}
+
+// hasAnyKey reports a mapping key anywhere in the tree equal to one of keys
+// (aliases are not followed: what they point to is visited where it stands).
+func hasAnyKey(root *yaml.Node, keys []string) bool {
+	found := false
+	walkNodes(root, func(n *yaml.Node) {
+		if found || n.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i < len(n.Content); i += 2 {
+			for _, k := range keys {
+				if n.Content[i].Kind == yaml.ScalarNode && n.Content[i].Value == k {
+					found = true
+				}
+			}
+		}
+	})
+	return found
 }
