@@ -157,8 +157,37 @@ func walkTasks(n *yaml.Node, path string, visit taskVisitor) {
 }
 
 func isTask(m *yaml.Node) bool {
-	id, typ := mapValue(m, "id"), mapValue(m, "type")
+	id, typ := taskValue(m, "id"), taskValue(m, "type")
 	return id != nil && typ != nil && id.Kind == yaml.ScalarNode && typ.Kind == yaml.ScalarNode
+}
+
+// taskValue returns the value of key in mapping m, also when a YAML merge
+// key (<<: *base) brings it in, as Kestra's parser sees it.
+func taskValue(m *yaml.Node, key string) *yaml.Node {
+	if v := mapValue(m, key); v != nil {
+		return resolveAlias(v)
+	}
+	if mapIndex(m, "<<") < 0 {
+		return nil
+	}
+	seen := map[*yaml.Node]bool{}
+	var find func(m *yaml.Node) *yaml.Node
+	find = func(m *yaml.Node) *yaml.Node {
+		for _, s := range mergeSources(m) {
+			if seen[s] {
+				continue
+			}
+			seen[s] = true
+			if v := mapValue(s, key); v != nil {
+				return resolveAlias(v)
+			}
+			if v := find(s); v != nil {
+				return v
+			}
+		}
+		return nil
+	}
+	return find(m)
 }
 
 // mapValue returns the value of key in mapping m, or nil.
