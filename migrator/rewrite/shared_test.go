@@ -137,6 +137,8 @@ func TestSplitDocumentsIsLossless(t *testing.T) {
 		"id: a\n---x: 1\n":                      1,
 		"":                                      1,
 		"%YAML 1.2\n---\nid: a\n...\n---\nb: 1": 2,
+		"id: a\n---\n# only a comment\n---\nid: b\n": 3,
+		"---\n---\nid: b\n":                          2,
 	}
 	for src, want := range cases {
 		parts := SplitDocuments([]byte(src))
