@@ -41,7 +41,7 @@ func ParseDocument(src []byte) (*Document, error) {
 	var file yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(yamlVersionAsRead(src)))
 	if err := dec.Decode(&file); err != nil {
-		return nil, asParseError(err)
+		return nil, clampLine(asParseError(err), src)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -71,6 +71,23 @@ func asParseError(err error) error {
 		}
 	}
 	return &ParseError{Line: line, Msg: msg}
+}
+
+// clampLine keeps an error found at the end of the input (an unclosed
+// bracket) on the last line of the text, not on the one after it.
+func clampLine(err error, src []byte) error {
+	pe, ok := err.(*ParseError)
+	if !ok {
+		return err
+	}
+	last := bytes.Count(src, []byte{'\n'})
+	if len(src) > 0 && src[len(src)-1] != '\n' {
+		last++
+	}
+	if pe.Line > last && last > 0 {
+		pe.Line = last
+	}
+	return pe
 }
 
 // parserProblems are the messages of the YAML package's parser (as opposed

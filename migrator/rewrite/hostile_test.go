@@ -1,6 +1,8 @@
 package rewrite
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -79,5 +81,16 @@ func BenchmarkRewrite100kTasks(b *testing.B) {
 		if err != nil || res.Status != StatusPending || len(res.Changes) != 100_000 {
 			b.Fatalf("%v %s %d", err, res.Status, len(res.Changes))
 		}
+	}
+}
+
+// TestRewriteContextStops: a done context stops the rewrite of a large flow
+// between its steps, and nothing is returned as if it were done.
+func TestRewriteContextStops(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := MustRewriter(Options{}).RewriteContext(ctx, manyTasks(2000))
+	if !errors.Is(err, context.Canceled) || res.Source != nil {
+		t.Fatalf("err %v, status %q", err, res.Status)
 	}
 }

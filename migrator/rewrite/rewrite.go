@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -170,11 +171,25 @@ func (r *Rewriter) Rewrite(src []byte) (res Result, err error) {
 	if !r.mentions(src) {
 		return Result{Source: src, Status: StatusUpToDate}, nil
 	}
-	return r.rewriteParsed(src)
+	return r.rewrite(context.Background(), src)
+}
+
+// RewriteContext is Rewrite that gives up when ctx is done, checking
+// between its steps (each linear in the source), so that a signal is
+// honoured within a second even inside one very large flow.
+func (r *Rewriter) RewriteContext(ctx context.Context, src []byte) (Result, error) {
+	if !r.mentions(src) {
+		return Result{Source: src, Status: StatusUpToDate}, nil
+	}
+	return r.rewrite(ctx, src)
 }
 
 // rewriteParsed is Rewrite without the fast path: it always parses.
 func (r *Rewriter) rewriteParsed(src []byte) (res Result, err error) {
+	return r.rewrite(context.Background(), src)
+}
+
+func (r *Rewriter) rewrite(ctx context.Context, src []byte) (res Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			res, err = Result{}, &InternalError{Panic: p}
@@ -195,6 +210,9 @@ func (r *Rewriter) rewriteParsed(src []byte) (res Result, err error) {
 		return Result{Source: src, Status: StatusUpToDate}, nil
 	}
 	res = Result{Source: src, Status: StatusUpToDate}
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
 	var supported []Outcome
 	for _, o := range r.plan(d) {
 		switch {
@@ -210,8 +228,14 @@ func (r *Rewriter) rewriteParsed(src []byte) (res Result, err error) {
 		return res, nil
 	}
 	var out []byte
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
 	if len(supported) > 0 {
-		out, err = r.apply(d, supported)
+		out, err = r.apply(ctx, d, supported)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return Result{}, ctxErr
+		}
 		if err != nil {
 			return unsupported(src, "the rewrite could not be verified: "+err.Error()), nil
 		}
@@ -265,7 +289,7 @@ func (r *Rewriter) plan(d *Document) []Outcome {
 // apply splices the edits, then proves the text says what was meant: the
 // re-parsed result must equal the expected tree, and a second pass must find
 // nothing more to do.
-func (r *Rewriter) apply(d *Document, outcomes []Outcome) ([]byte, error) {
+func (r *Rewriter) apply(ctx context.Context, d *Document, outcomes []Outcome) ([]byte, error) {
 	var edits []Edit
 	for _, o := range outcomes {
 		edits = append(edits, o.Edits...)
@@ -274,9 +298,15 @@ func (r *Rewriter) apply(d *Document, outcomes []Outcome) ([]byte, error) {
 	if !ok {
 		return nil, errors.New("overlapping edits")
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	got, err := ParseDocument(out)
 	if err != nil {
 		return nil, fmt.Errorf("the result does not parse: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	for _, o := range outcomes {
 		o.Mutate()
