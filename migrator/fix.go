@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kestra-migrator/kestra-migrator/migrator/report"
@@ -21,66 +24,114 @@ type FixOptions struct {
 	Write bool // rewrite files in place (atomically); else report only
 	Diff  bool // attach each file's unified diff to its items
 	Now   func() time.Time
+	// Workers is how many files are handled at once; 0 means fixWorkers.
+	Workers int
 }
 
+// FixResult is a fix run's report and what it did to files.
+type FixResult struct {
+	Report  *report.Report
+	Files   int // flow files read
+	Written int // files rewritten
+	Skipped int // paths that are not regular files (FIFOs, devices...), named in the report's warnings
+}
+
+// fixWorkers handles this many files at once: the rewrite is CPU work, but
+// each written file waits for its own fsync, and the file system commits
+// concurrent syncs together, so more workers than cores keep the cores busy.
+const fixWorkers = 32
+
 // Fix rewrites flow files and directories (recursively, *.yml and *.yaml; a
-// file may hold several flows separated by ---). A file that cannot be read
-// or parsed is reported failed with its path and the parser's line, and the
-// run goes on. The error is for what stops the whole run (a missing path).
-func Fix(ctx context.Context, rw *rewrite.Rewriter, opts FixOptions) (*report.Report, error) {
+// file may hold several flows separated by ---), several files at once. A
+// file that cannot be read or parsed is reported failed with its path and
+// the parser's line, and the run goes on. The error is for what stops the
+// whole run: a path that matches no flow file (ErrNoMatch), or the context
+// ending (ErrInterrupted; every file is then either as it was or complete).
+func Fix(ctx context.Context, rw *rewrite.Rewriter, opts FixOptions) (*FixResult, error) {
 	now := opts.Now
 	if now == nil {
 		now = time.Now
 	}
-	files, err := flowFiles(opts.Paths)
+	files, skipped, err := flowFiles(opts.Paths)
 	if err != nil {
 		return nil, err
 	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%w: no *.yml or *.yaml flow file in %s", ErrNoMatch, strings.Join(opts.Paths, ", "))
+	}
 	rec := report.NewRecorder("fix", "", now())
 	rec.KeepUpToDate = true // every file is listed
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		fixFile(rw, rec, f, opts)
+	res := &FixResult{Files: len(files), Skipped: len(skipped)}
+	for _, s := range skipped {
+		rec.Warn(s)
 	}
-	return rec.Finish(now()), nil
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = fixWorkers
+	}
+	w := &fixWriter{dirs: map[string]bool{}}
+	jobs := make(chan string)
+	var wg sync.WaitGroup
+	for i := 0; i < min(workers, len(files)); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for path := range jobs {
+				fixFile(ctx, rw, rec, w, path, opts, res)
+			}
+		}()
+	}
+feed:
+	for _, f := range files {
+		select {
+		case jobs <- f:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	// one sync per directory written, after all the renames, instead of one per file
+	if err := w.syncDirs(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%w: %d of %d files written before the stop, each complete; the others are as they were (%v)", ErrInterrupted, res.Written, len(files), err)
+	}
+	res.Report = rec.Finish(now())
+	return res, nil
 }
 
-func fixFile(rw *rewrite.Rewriter, rec *report.Recorder, path string, opts FixOptions) {
-	src, err := os.ReadFile(path)
+// fixFile reads, rewrites and (with Write) replaces one file, recording its flows.
+func fixFile(ctx context.Context, rw *rewrite.Rewriter, rec *report.Recorder, w *fixWriter, path string, opts FixOptions, res *FixResult) {
+	src, info, err := readRegular(path)
 	if err != nil {
 		rec.Add(failedItem(path, "", "", err.Error()))
 		return
 	}
-	docs := rewrite.SplitDocuments(src)
-	var out bytes.Buffer
-	items := make([]report.Item, 0, len(docs))
-	lineBase := 0
-	for _, doc := range docs {
-		ns, id, _ := rewrite.FlowIdentity(doc)
-		res, err := rw.Rewrite(doc)
-		if err != nil {
-			var pe *rewrite.ParseError
-			if errors.As(err, &pe) && pe.Line > 0 {
-				err = fmt.Errorf("line %d: %s", lineBase+pe.Line, pe.Msg)
-			}
-			rec.Add(failedItem(path, ns, id, err.Error()))
-			return // leave the whole file as it is
-		}
-		lineBase += bytes.Count(doc, []byte{'\n'})
-		out.Write(res.Source)
-		items = append(items, resultItem(report.Item{Namespace: ns, ID: id, File: path}, res))
+	out, items, ok := fixSource(ctx, rw, rec, path, src)
+	if !ok {
+		return
 	}
-	changed := !bytes.Equal(out.Bytes(), src)
+	changed := !bytes.Equal(out, src)
 	var diff string
 	if changed && opts.Diff {
-		diff = report.UnifiedDiff(path, src, out.Bytes())
+		diff = report.UnifiedDiff(path, src, out)
 	}
 	if changed && opts.Write {
-		if err := WriteFileAtomic(path, out.Bytes()); err != nil {
+		if ctx.Err() != nil {
+			return // not written: the file stays as it was
+		}
+		warn, err := w.replace(path, info, out)
+		if err != nil {
 			rec.Add(failedItem(path, "", "", err.Error()))
 			return
+		}
+		w.mu.Lock()
+		res.Written++
+		w.mu.Unlock()
+		if warn != "" && len(items) > 0 {
+			items[0].Warnings = append(items[0].Warnings, report.Warning{Message: warn})
 		}
 	}
 	for i, it := range items {
@@ -92,6 +143,93 @@ func fixFile(rw *rewrite.Rewriter, rec *report.Recorder, path string, opts FixOp
 		}
 		rec.Add(it)
 	}
+}
+
+// fixSource rewrites every flow of one file's text. ok is false when the
+// file was reported failed (it is then left as it is, whole).
+func fixSource(ctx context.Context, rw *rewrite.Rewriter, rec *report.Recorder, path string, src []byte) ([]byte, []report.Item, bool) {
+	docs := rewrite.SplitDocuments(src)
+	out := make([]byte, 0, len(src)+len(src)/8)
+	items := make([]report.Item, 0, len(docs))
+	lineBase := 0
+	for _, doc := range docs {
+		if ctx.Err() != nil {
+			return nil, nil, false
+		}
+		ns, id, ok, err := flowOf(doc)
+		if err == nil && ok {
+			var res rewrite.Result
+			res, err = rw.RewriteContext(ctx, doc)
+			if err == nil {
+				out = append(out, res.Source...)
+				items = append(items, resultItem(report.Item{Namespace: ns, ID: id, File: path}, res))
+			}
+		} else if err == nil {
+			out = append(out, doc...)
+			if ns != "-" { // a document of comments only is kept as it is, silently
+				reason := fmt.Sprintf("line %d: not a Kestra flow: the document has no top-level id and namespace", lineBase+1)
+				rec.Add(failedItem(path, ns, id, reason))
+				return nil, nil, false
+			}
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, false
+			}
+			var pe *rewrite.ParseError
+			if errors.As(err, &pe) && pe.Line > 0 {
+				err = fmt.Errorf("line %d: %s", lineBase+pe.Line, pe.Msg)
+			}
+			rec.Add(failedItem(path, ns, id, err.Error()))
+			return nil, nil, false // leave the whole file as it is
+		}
+		lineBase += bytes.Count(doc, []byte{'\n'})
+	}
+	return out, items, true
+}
+
+// flowOf parses one document (the fast path of the rewrite does not, and a
+// file that is not valid YAML or not a flow must not pass for up-to-date):
+// its identity, or ok false for a document that is not a flow (ns "-" for
+// one with no content at all).
+func flowOf(doc []byte) (ns, id string, ok bool, err error) {
+	d, err := rewrite.ParseDocument(doc)
+	if err != nil {
+		return "", "", false, err
+	}
+	if d.Empty() {
+		return "-", "", false, nil
+	}
+	ns, id, ok = d.FlowIdentity()
+	return ns, id, ok, nil
+}
+
+// FixStream rewrites the flows read from r (a file's text, "fix -") and
+// writes the result to w: the migrated text, or the input unchanged when
+// nothing was migrated. Nothing is written when the input does not parse.
+func FixStream(ctx context.Context, rw *rewrite.Rewriter, r io.Reader, w io.Writer, now func() time.Time) (*FixResult, error) {
+	if now == nil {
+		now = time.Now
+	}
+	src, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("fix: read standard input: %w", err)
+	}
+	rec := report.NewRecorder("fix", "", now())
+	rec.KeepUpToDate = true
+	out, items, ok := fixSource(ctx, rw, rec, "-", src)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInterrupted, err)
+	}
+	if ok {
+		for _, it := range items {
+			rec.Add(it)
+		}
+		if _, err := w.Write(out); err != nil {
+			return nil, fmt.Errorf("fix: write standard output: %w", err)
+		}
+	}
+	return &FixResult{Report: rec.Finish(now()), Files: 1}, nil
 }
 
 // resultItem fills an item from a rewrite result.
@@ -115,16 +253,32 @@ func failedItem(path, ns, id, reason string) report.Item {
 	return report.Item{Namespace: ns, ID: id, File: path, Status: report.StatusFailed, Reason: &reason}
 }
 
-// flowFiles expands paths: files as given, directories walked for *.yml and *.yaml.
-func flowFiles(paths []string) ([]string, error) {
-	var files []string
+// flowFiles expands paths: files as given, directories walked for *.yml and
+// *.yaml. Paths that are not regular files (a FIFO would block the read
+// forever) are skipped with a reason. A path that does not exist matches
+// no flow file: ErrNoMatch.
+func flowFiles(paths []string) (files, skipped []string, err error) {
+	seen := map[string]bool{}
+	add := func(path string, mode fs.FileMode) {
+		switch {
+		case seen[path]:
+		case !mode.IsRegular():
+			skipped = append(skipped, fmt.Sprintf("%s skipped: not a regular file (%s)", path, fileKind(mode)))
+		default:
+			files = append(files, path)
+		}
+		seen[path] = true
+	}
 	for _, p := range paths {
-		info, err := os.Stat(p)
+		info, err := os.Stat(p) // follows a symlink: its target is the file
 		if err != nil {
-			return nil, fmt.Errorf("fix: %w", err)
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, nil, fmt.Errorf("%w: %s does not exist", ErrNoMatch, p)
+			}
+			return nil, nil, fmt.Errorf("fix: %w", err)
 		}
 		if !info.IsDir() {
-			files = append(files, p)
+			add(p, info.Mode())
 			continue
 		}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
@@ -134,48 +288,37 @@ func flowFiles(paths []string) ([]string, error) {
 			if d.IsDir() && strings.HasPrefix(d.Name(), ".") && path != p {
 				return filepath.SkipDir // .git and friends
 			}
-			if !d.IsDir() && (strings.HasSuffix(path, ".yml") || strings.HasSuffix(path, ".yaml")) {
-				files = append(files, path)
+			if d.IsDir() || !(strings.HasSuffix(path, ".yml") || strings.HasSuffix(path, ".yaml")) {
+				return nil
 			}
+			mode := d.Type()
+			if mode&fs.ModeSymlink != 0 {
+				info, err := os.Stat(path)
+				if err != nil {
+					skipped = append(skipped, fmt.Sprintf("%s skipped: %v", path, err))
+					return nil
+				}
+				mode = info.Mode()
+			}
+			add(path, mode)
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("fix: walk %s: %w", p, err)
+			return nil, nil, fmt.Errorf("fix: walk %s: %w", p, err)
 		}
 	}
-	return files, nil
+	sort.Strings(skipped)
+	return files, skipped, nil
 }
 
-// WriteFileAtomic replaces path with data through a temporary file in the
-// same directory and a rename, keeping the file's mode: a crash leaves
-// either the old or the new file, never half of one.
-func WriteFileAtomic(path string, data []byte) error {
-	info, err := os.Stat(path)
-	if err != nil {
-		return err
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return m.Type().String()
 }
