@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -24,7 +25,7 @@ type FixOptions struct {
 	Write bool // rewrite files in place (atomically); else report only
 	Diff  bool // attach each file's unified diff to its items
 	Now   func() time.Time
-	// Workers is how many files are handled at once; 0 means fixWorkers.
+	// Workers is how many files are handled at once; 0 means twice the cores.
 	Workers int
 }
 
@@ -36,10 +37,39 @@ type FixResult struct {
 	Skipped int // paths that are not regular files (FIFOs, devices...), named in the report's warnings
 }
 
-// fixWorkers handles this many files at once: the rewrite is CPU work, but
-// each written file waits for its own fsync, and the file system commits
-// concurrent syncs together, so more workers than cores keep the cores busy.
-const fixWorkers = 32
+// fixWorkers handles this many files at once: the rewrite is CPU work, and
+// each written file waits for its own fsync (the file system commits
+// concurrent syncs together), so twice the cores keeps them busy; more only
+// contend for the directories' locks.
+func fixWorkers() int { return 2 * runtime.GOMAXPROCS(0) }
+
+// interleaveDirs orders files so that consecutive ones are in different
+// directories where possible: concurrent creates and renames in one
+// directory wait for its lock.
+func interleaveDirs(files []string) []string {
+	byDir := map[string][]string{}
+	var dirs []string
+	for _, f := range files {
+		d := filepath.Dir(f)
+		if _, ok := byDir[d]; !ok {
+			dirs = append(dirs, d)
+		}
+		byDir[d] = append(byDir[d], f)
+	}
+	if len(dirs) < 2 {
+		return files
+	}
+	out := make([]string, 0, len(files))
+	for len(out) < len(files) {
+		for _, d := range dirs {
+			if q := byDir[d]; len(q) > 0 {
+				out = append(out, q[0])
+				byDir[d] = q[1:]
+			}
+		}
+	}
+	return out
+}
 
 // Fix rewrites flow files and directories (recursively, *.yml and *.yaml; a
 // file may hold several flows separated by ---), several files at once. A
@@ -67,32 +97,68 @@ func Fix(ctx context.Context, rw *rewrite.Rewriter, opts FixOptions) (*FixResult
 	}
 	workers := opts.Workers
 	if workers <= 0 {
-		workers = fixWorkers
+		workers = fixWorkers()
 	}
-	w := &fixWriter{dirs: map[string]bool{}}
 	jobs := make(chan string)
+	done := make(chan fileOutcome, workers)
 	var wg sync.WaitGroup
 	for i := 0; i < min(workers, len(files)); i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for path := range jobs {
-				fixFile(ctx, rw, rec, w, path, opts, res)
+				done <- fixFile(ctx, rw, rec, path, opts)
 			}
 		}()
 	}
-feed:
-	for _, f := range files {
-		select {
-		case jobs <- f:
-		case <-ctx.Done():
-			break feed
+	go func() {
+		defer close(jobs)
+		for _, f := range interleaveDirs(files) {
+			select {
+			case jobs <- f:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	w := newFixWriter()
+	var batch []fileOutcome
+	commit := func() error {
+		err := w.commit(ctx, batch)
+		for _, f := range batch {
+			if f.staged != nil && f.staged.err != nil {
+				rec.Add(failedItem(f.path, "", "", f.staged.err.Error()))
+				continue
+			}
+			if f.staged != nil {
+				res.Written++
+			}
+			f.record(rec)
+		}
+		batch = batch[:0]
+		return err
+	}
+	var commitErr error
+	for f := range done {
+		if f.staged == nil {
+			f.record(rec)
+			continue
+		}
+		batch = append(batch, f)
+		if len(batch) >= fixBatch && commitErr == nil {
+			commitErr = commit()
 		}
 	}
-	close(jobs)
-	wg.Wait()
-	// one sync per directory written, after all the renames, instead of one per file
-	if err := w.syncDirs(); err != nil {
+	if commitErr == nil {
+		commitErr = commit()
+	} else {
+		w.discard(batch)
+	}
+	if err := errors.Join(commitErr, w.syncDirs()); err != nil && ctx.Err() == nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -102,47 +168,62 @@ feed:
 	return res, nil
 }
 
-// fixFile reads, rewrites and (with Write) replaces one file, recording its flows.
-func fixFile(ctx context.Context, rw *rewrite.Rewriter, rec *report.Recorder, w *fixWriter, path string, opts FixOptions, res *FixResult) {
-	src, info, err := readRegular(path)
-	if err != nil {
-		rec.Add(failedItem(path, "", "", err.Error()))
-		return
-	}
-	out, items, ok := fixSource(ctx, rw, rec, path, src)
-	if !ok {
-		return
-	}
-	changed := !bytes.Equal(out, src)
-	var diff string
-	if changed && opts.Diff {
-		diff = report.UnifiedDiff(path, src, out)
-	}
-	if changed && opts.Write {
-		if ctx.Err() != nil {
-			return // not written: the file stays as it was
-		}
-		warn, err := w.replace(path, info, out)
-		if err != nil {
-			rec.Add(failedItem(path, "", "", err.Error()))
-			return
-		}
-		w.mu.Lock()
-		res.Written++
-		w.mu.Unlock()
-		if warn != "" && len(items) > 0 {
-			items[0].Warnings = append(items[0].Warnings, report.Warning{Message: warn})
-		}
-	}
-	for i, it := range items {
-		if opts.Write && it.Status == report.StatusPending {
+// fixBatch is how many files are written (to temporary files, closed)
+// between two durability steps: one file-system sync makes the whole batch
+// durable before its renames, instead of one fsync per file. A sync costs
+// about the same for 10 files or 4,000 (it may also flush other programs'
+// data), so batches are large.
+const fixBatch = 4096
+
+// fileOutcome is one file's rewrite: its flows, and the new text staged in
+// a temporary file when it is to be written.
+type fileOutcome struct {
+	path   string
+	items  []report.Item
+	write  bool // the run writes (the pending flows become migrated once renamed)
+	staged *stagedFile
+}
+
+// record adds the file's flows to the report.
+func (f fileOutcome) record(rec *report.Recorder) {
+	for _, it := range f.items {
+		if f.staged != nil && it.Status == report.StatusPending {
 			it.Status = report.StatusMigrated
-		}
-		if i == 0 {
-			it.Diff = diff // one diff per file, on its first flow
 		}
 		rec.Add(it)
 	}
+}
+
+// fixFile reads and rewrites one file, and stages its new text when it is to
+// be written; failures are recorded at once.
+func fixFile(ctx context.Context, rw *rewrite.Rewriter, rec *report.Recorder, path string, opts FixOptions) fileOutcome {
+	f := fileOutcome{path: path, write: opts.Write}
+	src, info, err := readRegular(path)
+	if err != nil {
+		rec.Add(failedItem(path, "", "", err.Error()))
+		return f
+	}
+	out, items, ok := fixSource(ctx, rw, rec, path, src)
+	if !ok {
+		return f
+	}
+	changed := !bytes.Equal(out, src)
+	if changed && opts.Diff && len(items) > 0 {
+		items[0].Diff = report.UnifiedDiff(path, src, out) // one diff per file, on its first flow
+	}
+	if changed && opts.Write && ctx.Err() == nil {
+		staged, err := stage(path, info, out)
+		if err != nil {
+			rec.Add(failedItem(path, "", "", err.Error()))
+			return f
+		}
+		if staged.warn != "" && len(items) > 0 {
+			items[0].Warnings = append(items[0].Warnings, report.Warning{Message: staged.warn})
+		}
+		f.staged = staged
+	}
+	f.items = items
+	return f
 }
 
 // fixSource rewrites every flow of one file's text. ok is false when the
@@ -156,10 +237,10 @@ func fixSource(ctx context.Context, rw *rewrite.Rewriter, rec *report.Recorder, 
 		if ctx.Err() != nil {
 			return nil, nil, false
 		}
-		ns, id, ok, err := flowOf(doc)
+		d, ns, id, ok, err := flowOf(doc)
 		if err == nil && ok {
 			var res rewrite.Result
-			res, err = rw.RewriteContext(ctx, doc)
+			res, err = rw.RewriteDocument(ctx, d)
 			if err == nil {
 				out = append(out, res.Source...)
 				items = append(items, resultItem(report.Item{Namespace: ns, ID: id, File: path}, res))
@@ -192,16 +273,16 @@ func fixSource(ctx context.Context, rw *rewrite.Rewriter, rec *report.Recorder, 
 // file that is not valid YAML or not a flow must not pass for up-to-date):
 // its identity, or ok false for a document that is not a flow (ns "-" for
 // one with no content at all).
-func flowOf(doc []byte) (ns, id string, ok bool, err error) {
-	d, err := rewrite.ParseDocument(doc)
+func flowOf(doc []byte) (d *rewrite.Document, ns, id string, ok bool, err error) {
+	d, err = rewrite.ParseDocument(doc)
 	if err != nil {
-		return "", "", false, err
+		return nil, "", "", false, err
 	}
 	if d.Empty() {
-		return "-", "", false, nil
+		return d, "-", "", false, nil
 	}
 	ns, id, ok = d.FlowIdentity()
-	return ns, id, ok, nil
+	return d, ns, id, ok, nil
 }
 
 // FixStream rewrites the flows read from r (a file's text, "fix -") and

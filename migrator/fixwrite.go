@@ -1,13 +1,13 @@
 package migrator
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sync"
 	"syscall"
 )
 
@@ -31,60 +31,35 @@ func readRegular(path string) ([]byte, fs.FileInfo, error) {
 	return data, info, err
 }
 
-// fixWriter replaces files the crash-safe way, and remembers the
-// directories it renamed into, to sync each once at the end.
-type fixWriter struct {
-	mu   sync.Mutex
-	dirs map[string]bool
+// stagedFile is a file's new text written to a temporary file beside it
+// (beside the target of a symlink, so the link stays a link), with the
+// file's mode, owner and group, waiting for the durability step and its rename.
+type stagedFile struct {
+	path, target, tmp string
+	dev               uint64 // the file system, for the durability step
+	warn              string // a note for the report (hard links)
+	err               error  // set when the rename did not happen
 }
 
-// replace writes data over path: into a temporary file beside the real file
-// (the target of a symlink, so the link stays a link), with the file's mode,
-// owner and group, synced, then renamed over it. A crash leaves the old or
-// the new file, never a torn or empty one. The rename is made durable by
-// syncDirs. A file with several hard links is replaced by a new file: the
-// other names keep the old text (warn says so).
-func (w *fixWriter) replace(path string, info fs.FileInfo, data []byte) (warn string, err error) {
-	target, err := filepath.EvalSymlinks(path)
+// stage writes data into a temporary file for path. A file with several
+// hard links is replaced by a new file: the other names keep the old text
+// (warn says so). A read-only file is refused.
+func stage(path string, info fs.FileInfo, data []byte) (*stagedFile, error) {
+	if info.Mode().Perm()&0o222 == 0 {
+		return nil, fmt.Errorf("write %s: the file is read-only: make it writable to migrate it", path)
+	}
+	target, err := symlinkTarget(path)
 	if err != nil {
-		return "", fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := writeReplacing(target, info, data); err != nil {
-		return "", err
-	}
-	w.mu.Lock()
-	w.dirs[filepath.Dir(target)] = true
-	w.mu.Unlock()
-	if n := linkCount(info); n > 1 {
-		warn = fmt.Sprintf("%s had %d hard links: it is now a file of its own, the other names keep the old text", path, n)
-	}
-	return warn, nil
-}
-
-// syncDirs makes the renames durable: one sync per directory, after all of
-// them, instead of one per file.
-func (w *fixWriter) syncDirs() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	var errs []error
-	for dir := range w.dirs {
-		if err := syncDir(dir); err != nil {
-			errs = append(errs, fmt.Errorf("sync %s: %w", dir, err))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// writeReplacing is the temp file + sync + rename of one file.
-func writeReplacing(path string, info fs.FileInfo, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	fail := func(err error) error {
+	fail := func(err error) (*stagedFile, error) {
 		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
+		os.Remove(tmp.Name())
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	if _, err := tmp.Write(data); err != nil {
 		return fail(err)
@@ -96,16 +71,102 @@ func writeReplacing(path string, info fs.FileInfo, data []byte) error {
 	if err := tmp.Chmod(info.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)); err != nil {
 		return fail(err)
 	}
-	if err := tmp.Sync(); err != nil {
-		return fail(err)
+	if !batchedSync { // no file-system sync: each file is synced here, by the parallel workers
+		if err := tmp.Sync(); err != nil {
+			return fail(err)
+		}
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fail(err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	st := &stagedFile{path: path, target: target, tmp: tmp.Name(), dev: deviceOf(info)}
+	if n := linkCount(info); n > 1 {
+		st.warn = fmt.Sprintf("%s had %d hard links: it is now a file of its own, the other names keep the old text", path, n)
 	}
-	return nil
+	return st, nil
+}
+
+// symlinkTarget is the file a symlink at path points to (written instead
+// of the link), or path itself.
+func symlinkTarget(path string) (string, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return "", err
+	}
+	if fi.Mode()&fs.ModeSymlink == 0 {
+		return path, nil
+	}
+	return filepath.EvalSymlinks(path)
+}
+
+// fixWriter makes staged files durable and renames them over the real
+// ones, remembering the directories it renamed into to sync each once.
+type fixWriter struct {
+	dirs map[string]bool
+}
+
+func newFixWriter() *fixWriter { return &fixWriter{dirs: map[string]bool{}} }
+
+// commit is the durability step of a batch, then its renames: the data of
+// every temporary file is on disk before any of them replaces a file, so a
+// crash leaves each file old or new, never torn or empty. A done context
+// renames nothing more and removes the temporary files.
+func (w *fixWriter) commit(ctx context.Context, batch []fileOutcome) error {
+	var staged []*stagedFile
+	for _, f := range batch {
+		if f.staged != nil {
+			staged = append(staged, f.staged)
+		}
+	}
+	if len(staged) == 0 {
+		return nil
+	}
+	if err := syncFileSystems(staged); err != nil {
+		discardStaged(staged, err)
+		return err
+	}
+	for _, st := range staged {
+		if err := ctx.Err(); err != nil {
+			discardStaged([]*stagedFile{st}, err)
+			continue
+		}
+		if err := os.Rename(st.tmp, st.target); err != nil {
+			discardStaged([]*stagedFile{st}, fmt.Errorf("write %s: %w", st.path, err))
+			continue
+		}
+		w.dirs[filepath.Dir(st.target)] = true
+	}
+	return ctx.Err()
+}
+
+// discard removes the temporary files of a batch that will not be committed.
+func (w *fixWriter) discard(batch []fileOutcome) {
+	for _, f := range batch {
+		if f.staged != nil {
+			discardStaged([]*stagedFile{f.staged}, errors.New("not written: the run stopped"))
+		}
+	}
+}
+
+func discardStaged(staged []*stagedFile, err error) {
+	for _, st := range staged {
+		os.Remove(st.tmp)
+		if st.err == nil {
+			st.err = err
+		}
+	}
+}
+
+// syncDirs makes the renames durable: one sync per directory, after all of
+// them, instead of one per file.
+func (w *fixWriter) syncDirs() error {
+	var errs []error
+	for dir := range w.dirs {
+		if err := syncDir(dir); err != nil {
+			errs = append(errs, fmt.Errorf("sync %s: %w", dir, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // keepOwner gives the new file the old one's owner and group. It is a
@@ -136,6 +197,13 @@ func linkCount(info fs.FileInfo) uint64 {
 	return 1
 }
 
+func deviceOf(info fs.FileInfo) uint64 {
+	if st, ok := info.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Dev)
+	}
+	return 0
+}
+
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
@@ -153,9 +221,16 @@ func WriteFileAtomic(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	w := &fixWriter{dirs: map[string]bool{}}
-	if _, err := w.replace(path, info, data); err != nil {
+	st, err := stage(path, info, data)
+	if err != nil {
 		return err
+	}
+	w := newFixWriter()
+	if err := w.commit(context.Background(), []fileOutcome{{path: path, staged: st}}); err != nil {
+		return err
+	}
+	if st.err != nil {
+		return st.err
 	}
 	return w.syncDirs()
 }

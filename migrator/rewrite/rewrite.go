@@ -190,15 +190,30 @@ func (r *Rewriter) rewriteParsed(src []byte) (res Result, err error) {
 }
 
 func (r *Rewriter) rewrite(ctx context.Context, src []byte) (res Result, err error) {
+	d, err := ParseDocument(src)
+	if err != nil {
+		return Result{}, err
+	}
+	return r.rewriteDocument(ctx, d)
+}
+
+// RewriteDocument is RewriteContext for a source the caller has parsed
+// already (to tell a flow from other YAML, say), which saves a parse. The
+// rewrite changes d's tree: parse again to read the document afterwards.
+func (r *Rewriter) RewriteDocument(ctx context.Context, d *Document) (Result, error) {
+	if !r.mentions(d.Src) {
+		return Result{Source: d.Src, Status: StatusUpToDate}, nil
+	}
+	return r.rewriteDocument(ctx, d)
+}
+
+func (r *Rewriter) rewriteDocument(ctx context.Context, d *Document) (res Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			res, err = Result{}, &InternalError{Panic: p}
 		}
 	}()
-	d, err := ParseDocument(src)
-	if err != nil {
-		return Result{}, err
-	}
+	src := d.Src
 	if d.Root == nil {
 		return Result{Source: src, Status: StatusUpToDate}, nil
 	}
