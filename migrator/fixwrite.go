@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 )
 
@@ -27,8 +28,20 @@ func readRegular(path string) ([]byte, fs.FileInfo, error) {
 	if !info.Mode().IsRegular() {
 		return nil, nil, fmt.Errorf("%s: not a regular file (%s)", path, fileKind(info.Mode()))
 	}
-	data, err := io.ReadAll(f)
-	return data, info, err
+	data := make([]byte, 0, info.Size()+1) // +1: the read that sees the end
+	for {
+		n, err := f.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			return data, info, nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(data) == cap(data) { // the file grew since the stat
+			data = append(data, 0)[:len(data)]
+		}
+	}
 }
 
 // stagedFile is a file's new text written to a temporary file beside it
@@ -125,19 +138,37 @@ func (w *fixWriter) commit(ctx context.Context, batch []fileOutcome) error {
 		discardStaged(staged, err)
 		return err
 	}
+	// the renames wait on the disk's journal more than on a core: several at once
+	next := make(chan *stagedFile)
+	var wg sync.WaitGroup
+	for i := 0; i < min(renameWorkers, len(staged)); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for st := range next {
+				if err := ctx.Err(); err != nil {
+					discardStaged([]*stagedFile{st}, err)
+				} else if err := os.Rename(st.tmp, st.target); err != nil {
+					discardStaged([]*stagedFile{st}, fmt.Errorf("write %s: %w", st.path, err))
+				}
+			}
+		}()
+	}
 	for _, st := range staged {
-		if err := ctx.Err(); err != nil {
-			discardStaged([]*stagedFile{st}, err)
-			continue
+		next <- st
+	}
+	close(next)
+	wg.Wait()
+	for _, st := range staged {
+		if st.err == nil {
+			w.dirs[filepath.Dir(st.target)] = true
 		}
-		if err := os.Rename(st.tmp, st.target); err != nil {
-			discardStaged([]*stagedFile{st}, fmt.Errorf("write %s: %w", st.path, err))
-			continue
-		}
-		w.dirs[filepath.Dir(st.target)] = true
 	}
 	return ctx.Err()
 }
+
+// renameWorkers is how many renames of a batch run at once.
+const renameWorkers = 8
 
 // discard removes the temporary files of a batch that will not be committed.
 func (w *fixWriter) discard(batch []fileOutcome) {
