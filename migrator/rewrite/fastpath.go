@@ -76,18 +76,34 @@ func mayRespell(src []byte) bool {
 		bytes.Contains(src, []byte("\u0085")) || bytes.Contains(src, []byte("\u2028")) || bytes.Contains(src, []byte("\u2029")) {
 		return true
 	}
-	quoteOnLine := false
-	for i, c := range src {
-		switch c {
-		case '\n', '\r':
-			quoteOnLine = false
-		case '"':
-			quoteOnLine = true
-		case '\\':
-			if quoteOnLine {
-				return true
+	// each search is a vectorised scan (these bytes are rare); every byte
+	// is looked at a bounded number of times, so the scan stays linear
+	quote, pos := false, 0 // a '"' on the current line before pos
+	for from := 0; ; {
+		i := bytes.IndexByte(src[from:], '\\')
+		if i < 0 {
+			break
+		}
+		i += from
+		from = i + 1
+		seg := src[pos:i]
+		if nl := bytes.LastIndexAny(seg, "\r\n"); nl >= 0 {
+			quote, seg = false, seg[nl+1:]
+		}
+		quote = quote || bytes.IndexByte(seg, '"') >= 0
+		if quote {
+			return true
+		}
+		pos = i
+	}
+	for _, c := range []byte{'*', '!'} {
+		for from := 0; ; {
+			i := bytes.IndexByte(src[from:], c)
+			if i < 0 {
+				break
 			}
-		case '*', '!':
+			i += from
+			from = i + 1
 			if nodeStart(src, i) && i+1 < len(src) && !isFlowOrBlank(src[i+1]) {
 				return true
 			}
