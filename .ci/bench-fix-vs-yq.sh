@@ -46,6 +46,7 @@ timed() {
 timed sh -c 'for f in "$1"/yq/*/*.yml; do "$2" -i ".id = .id" "$f" || exit 1; done' _ "$work" "$work/bin/yq"
 [ "$code" -eq 0 ] || { echo "the yq loop exited $code" >&2; exit 1; }
 yq_s=$took yq_cpu=$cpu
+sync # fix's durability step must not pay for flushing what the yq loop wrote
 
 timed env XDG_CONFIG_HOME="$work/cfg" "$work/bin/kestra-migrator" fix --write --log-level error -o json --output "$work/report.json" "$work/fix"
 fix_s=$took fix_cpu=$cpu

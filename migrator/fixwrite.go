@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -110,34 +112,42 @@ func stage(path string, info fs.FileInfo, data []byte) (*stagedFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp-*")
+	tmp, fd, err := createTemp(target)
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	fail := func(err error) (*stagedFile, error) {
-		tmp.Close()
-		os.Remove(tmp.Name())
+		syscall.Close(fd)
+		syscall.Unlink(tmp)
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	if _, err := tmp.Write(data); err != nil {
-		return fail(err)
+	for rest := data; len(rest) > 0; {
+		n, err := syscall.Write(fd, rest)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return fail(err)
+		}
+		rest = rest[n:]
 	}
-	if err := keepOwner(tmp, info); err != nil {
+	if err := keepOwner(fd, info); err != nil {
 		return fail(err)
 	}
 	// after chown, which clears the setuid and setgid bits
-	if err := tmp.Chmod(info.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)); err != nil {
+	if err := syscall.Fchmod(fd, unixMode(info.Mode())); err != nil {
 		return fail(err)
 	}
 	if !batchedSync { // no file-system sync: each file is synced here, by the parallel workers
-		if err := tmp.Sync(); err != nil {
+		if err := syscall.Fsync(fd); err != nil {
 			return fail(err)
 		}
 	}
-	if err := tmp.Close(); err != nil {
-		return fail(err)
+	if err := syscall.Close(fd); err != nil {
+		syscall.Unlink(tmp)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	st := &stagedFile{path: path, target: target, tmp: tmp.Name(), dev: deviceOf(info)}
+	st := &stagedFile{path: path, target: target, tmp: tmp, dev: deviceOf(info)}
 	if n := linkCount(info); n > 1 {
 		st.warn = fmt.Sprintf("%s had %d hard links: it is now a file of its own, the other names keep the old text", path, n)
 	}
@@ -226,7 +236,7 @@ func (w *fixWriter) discard(batch []fileOutcome) {
 
 func discardStaged(staged []*stagedFile, err error) {
 	for _, st := range staged {
-		os.Remove(st.tmp)
+		syscall.Unlink(st.tmp)
 		if st.err == nil {
 			st.err = err
 		}
@@ -234,36 +244,88 @@ func discardStaged(staged []*stagedFile, err error) {
 }
 
 // syncDirs makes the renames durable: one sync per directory, after all of
-// them, instead of one per file.
+// them, instead of one per file; the directories are synced several at once.
 func (w *fixWriter) syncDirs() error {
-	var errs []error
-	for dir := range w.dirs {
-		if err := syncDir(dir); err != nil {
-			errs = append(errs, fmt.Errorf("sync %s: %w", dir, err))
-		}
+	dirs := make(chan string)
+	errs := make(chan error, len(w.dirs))
+	var wg sync.WaitGroup
+	for i := 0; i < min(renameWorkers, len(w.dirs)); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for dir := range dirs {
+				if err := syncDir(dir); err != nil {
+					errs <- fmt.Errorf("sync %s: %w", dir, err)
+				}
+			}
+		}()
 	}
-	return errors.Join(errs...)
+	for dir := range w.dirs {
+		dirs <- dir
+	}
+	close(dirs)
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	return errors.Join(all...)
 }
 
 // keepOwner gives the new file the old one's owner and group. It is a
 // no-op when they are already ours; when they cannot be kept (not root),
 // the file is not replaced rather than silently changing hands.
-func keepOwner(f *os.File, info fs.FileInfo) error {
+func keepOwner(fd int, info fs.FileInfo) error {
 	st, ok := info.Sys().(*syscall.Stat_t)
 	if !ok {
 		return nil
 	}
-	mine, err := f.Stat()
-	if err != nil {
+	var mine syscall.Stat_t
+	if err := syscall.Fstat(fd, &mine); err != nil {
 		return err
 	}
-	if m, ok := mine.Sys().(*syscall.Stat_t); ok && m.Uid == st.Uid && m.Gid == st.Gid {
+	if mine.Uid == st.Uid && mine.Gid == st.Gid {
 		return nil
 	}
-	if err := f.Chown(int(st.Uid), int(st.Gid)); err != nil {
+	if err := syscall.Fchown(fd, int(st.Uid), int(st.Gid)); err != nil {
 		return fmt.Errorf("cannot keep the file's owner %d and group %d: %w", st.Uid, st.Gid, err)
 	}
 	return nil
+}
+
+// createTemp creates an empty file beside target, for this process only
+// (O_EXCL, mode 0600 until the file's own mode is set), with plain system
+// calls: os.File would try to register it with the network poller.
+func createTemp(target string) (name string, fd int, err error) {
+	dir, base := filepath.Split(target)
+	for try := 0; try < 100; try++ {
+		name = filepath.Join(dir, "."+base+".tmp-"+strconv.FormatUint(rand.Uint64(), 36))
+		fd, err = syscall.Open(name, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, 0o600)
+		if err == syscall.EEXIST {
+			continue
+		}
+		if err != nil {
+			return "", -1, &fs.PathError{Op: "create", Path: name, Err: err}
+		}
+		return name, fd, nil
+	}
+	return "", -1, fmt.Errorf("create a temporary file beside %s: %w", target, err)
+}
+
+// unixMode is a file's permission and special bits as chmod(2) takes them.
+func unixMode(m fs.FileMode) uint32 {
+	mode := uint32(m.Perm())
+	if m&fs.ModeSetuid != 0 {
+		mode |= syscall.S_ISUID
+	}
+	if m&fs.ModeSetgid != 0 {
+		mode |= syscall.S_ISGID
+	}
+	if m&fs.ModeSticky != 0 {
+		mode |= syscall.S_ISVTX
+	}
+	return mode
 }
 
 func linkCount(info fs.FileInfo) uint64 {
