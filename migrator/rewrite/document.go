@@ -3,6 +3,7 @@ package rewrite
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -39,13 +40,22 @@ func (e *ParseError) Error() string {
 // ParseDocument parses src, which must hold at most one YAML document.
 func ParseDocument(src []byte) (*Document, error) {
 	var file yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(yamlVersionAsRead(src)))
-	if err := dec.Decode(&file); err != nil {
+	text := yamlVersionAsRead(src)
+	if mayHoldSeveralDocuments(text) {
+		dec := yaml.NewDecoder(bytes.NewReader(text))
+		if err := dec.Decode(&file); err != nil && err != io.EOF {
+			return nil, clampLine(asParseError(err), src)
+		}
+		var extra yaml.Node
+		switch err := dec.Decode(&extra); {
+		case err == nil:
+			return nil, &ParseError{Line: extra.Line, Msg: "several YAML documents in one flow source"}
+		case err != io.EOF:
+			return nil, clampLine(asParseError(err), src)
+		}
+	} else if err := yaml.Unmarshal(text, &file); err != nil {
+		// parsing the bytes in place: the decoder's reader path copies and allocates
 		return nil, clampLine(asParseError(err), src)
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		return nil, &ParseError{Line: extra.Line, Msg: "several YAML documents in one flow source"}
 	}
 	d := &Document{Src: src, EOL: detectEOL(src)}
 	if len(file.Content) > 0 {
@@ -71,6 +81,15 @@ func asParseError(err error) error {
 		}
 	}
 	return &ParseError{Line: line, Msg: msg}
+}
+
+// mayHoldSeveralDocuments: a second document needs a "---" or "..." marker
+// at the start of a line after the first; without one, a single parse of
+// the first document reads the whole text.
+func mayHoldSeveralDocuments(src []byte) bool {
+	return bytes.HasPrefix(src, []byte("...")) ||
+		bytes.Contains(src, []byte("\n---")) || bytes.Contains(src, []byte("\n...")) ||
+		bytes.Contains(src, []byte("\r---")) || bytes.Contains(src, []byte("\r..."))
 }
 
 // clampLine keeps an error found at the end of the input (an unclosed

@@ -94,3 +94,26 @@ func TestRewriteContextStops(t *testing.T) {
 		t.Fatalf("err %v, status %q", err, res.Status)
 	}
 }
+
+// TestParseDocumentEdges: a broken second document is an error (it was
+// ignored), several documents are refused, comments alone are no document.
+func TestParseDocumentEdges(t *testing.T) {
+	for src, wantErr := range map[string]string{
+		"id: a\n---\nb: [\n":         "did not find expected node content",
+		"id: a\n---\nid: b\n":        "several YAML documents",
+		"# only a comment\n":         "",
+		"":                           "",
+		"%YAML 1.2\n---\nid: a\n":    "",
+		"---\nid: a\n...\n# after\n": "",
+	} {
+		d, err := ParseDocument([]byte(src))
+		switch {
+		case wantErr == "" && err != nil:
+			t.Errorf("%q: %v", src, err)
+		case wantErr != "" && (err == nil || !strings.Contains(err.Error(), wantErr)):
+			t.Errorf("%q: err %v, want %q", src, err, wantErr)
+		case wantErr == "" && strings.HasPrefix(src, "#") && !d.Empty():
+			t.Errorf("%q: not empty", src)
+		}
+	}
+}
