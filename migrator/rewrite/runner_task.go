@@ -53,7 +53,7 @@ func (r *RunnerRule) planMapping(d *Document, m *yaml.Node, o Outcome) (Outcome,
 		o.Unsupported = outOfScopeReason(o.Type)
 		return o, true
 	case dockerOptions:
-		o.Unsupported = fmt.Sprintf("dockerOptions is not a property of %s and no rule migrates it: migrate it by hand", o.Type)
+		o.Unsupported = fmt.Sprintf("%s sets dockerOptions, the legacy option of older plugin versions, which no rule migrates: migrate it by hand", o.Type)
 		return o, true
 	}
 	if m.Style&yaml.FlowStyle != 0 {
