@@ -249,7 +249,7 @@ func (r *RunnerRule) rewriteTask(d *Document, p *taskPlan, o Outcome) (Outcome, 
 	if addOD {
 		o.To = append(o.To, "outputDirectory")
 	}
-	b := &planBuilder{d: d, p: p, step: d.indentStep(p), o: &o}
+	b := &planBuilder{MappingEditor: NewMappingEditor(d, p.m, p.col), p: p, step: d.IndentStep(p.m), o: &o}
 	b.edits(newTR, replaceTR, image, addOD)
 	if o.Unsupported != "" {
 		return o, true
