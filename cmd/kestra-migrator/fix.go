@@ -50,6 +50,9 @@ func runFix(cmd *cobra.Command, a *app, o fixOptions, paths []string) error {
 	var res *migrator.FixResult
 	var err error
 	stream := len(paths) == 1 && paths[0] == "-"
+	if stream && o.Write {
+		return usagef("fix - writes the result to stdout: --write does not apply")
+	}
 	if stream { // a filter: the flow on stdin, the result on stdout, the report to --output only
 		res, err = migrator.FixStream(cmd.Context(), a.cfg.rewriter(), cmd.InOrStdin(), a.stdout, time.Now)
 	} else {

@@ -166,6 +166,7 @@ func TestFixReportsBrokenFileAndContinues(t *testing.T) {
 func TestUsageErrorsExit2(t *testing.T) {
 	for _, args := range [][]string{
 		{"fix", "--write", "--check", "."},
+		{"fix", "--write", "-"},
 		{"fix", "-o", "yaml", "."},
 		{"fix", "--no-such-flag", "."},
 		{"fix"},
