@@ -2,7 +2,7 @@ package rewrite
 
 import "bytes"
 
-// mentionsKey reports whether src may use one of keys as a mapping key
+// MentionsKey reports whether src may use one of keys as a mapping key
 // anywhere; false is a proof that it does not, so the caller may skip the
 // parse. Without escapes, aliases, tags or merges, a key's value is its own
 // text: a key equal to a word is that word, preceded by what may start a key
@@ -13,7 +13,7 @@ import "bytes"
 // a tag, a merge key, a byte order mark, line breaks other than LF and CR)
 // answers yes. It errs on the side of yes (a "runner:" inside a script makes
 // the caller parse). A few passes over the bytes, no allocation.
-func mentionsKey(src []byte, keys ...string) bool {
+func MentionsKey(src []byte, keys ...string) bool {
 	if mayRespell(src) {
 		return true
 	}

@@ -96,7 +96,7 @@ var runnerKeys = []string{"runner", "docker", "dockerOptions"}
 
 // Mentions implements Rule.
 func (r *RunnerRule) Mentions(src []byte) bool {
-	return mentionsKey(src, runnerKeys...)
+	return MentionsKey(src, runnerKeys...)
 }
 
 // Plan implements Rule.

@@ -180,7 +180,7 @@ func TestMentionsKey(t *testing.T) {
 		{"", false},
 	}
 	for _, c := range cases {
-		if got := mentionsKey([]byte(c.src), runnerKeys...); got != c.want {
+		if got := MentionsKey([]byte(c.src), runnerKeys...); got != c.want {
 			t.Errorf("%q: got %v, want %v", c.src, got, c.want)
 		}
 	}
