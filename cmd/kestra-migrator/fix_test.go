@@ -152,7 +152,7 @@ func TestFixReportsBrokenFileAndContinues(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(failedReason, "line 3: did not find expected") {
+	if !strings.Contains(failedReason, "line 4: did not find expected") { // the block sequence the bad line breaks
 		t.Errorf("reason %q does not name the parser's line", failedReason)
 	}
 	if b, _ := os.ReadFile(good); strings.Contains(string(b), "runner:") {
@@ -166,6 +166,7 @@ func TestFixReportsBrokenFileAndContinues(t *testing.T) {
 func TestUsageErrorsExit2(t *testing.T) {
 	for _, args := range [][]string{
 		{"fix", "--write", "--check", "."},
+		{"fix", "--write", "-"},
 		{"fix", "-o", "yaml", "."},
 		{"fix", "--no-such-flag", "."},
 		{"fix"},
@@ -179,9 +180,9 @@ func TestUsageErrorsExit2(t *testing.T) {
 	}
 }
 
-func TestFixMissingPathExits1(t *testing.T) {
-	if code, _, errs := execute(t, "fix", filepath.Join(t.TempDir(), "nope")); code != exitError || !strings.Contains(errs, "nope") {
-		t.Errorf("exit %d (%s), want 1 naming the path", code, errs)
+func TestFixMissingPathExits2(t *testing.T) {
+	if code, _, errs := execute(t, "fix", filepath.Join(t.TempDir(), "nope")); code != exitUsage || !strings.Contains(errs, "nope") {
+		t.Errorf("exit %d (%s), want 2 naming the path", code, errs)
 	}
 }
 

@@ -53,13 +53,53 @@ func seedFlows(tb testing.TB) [][]byte {
 		}
 	}
 	add("testdata/rewrite/*.in.yml")
-	add("../configs/examples/flows/*/*.yml")
+	add("../../configs/examples/flows/*/*.yml")
 	root := os.Getenv("KESTRA_MIGRATOR_SHARED")
 	if root == "" {
-		root = filepath.Join("..", "..", "shared")
+		root = filepath.Join("..", "..", "..", "shared")
 	}
 	add(filepath.Join(root, "peer", "kestra-migrate", "*.in.yaml"))
 	add(filepath.Join(root, "corpus", "*.y*ml"))
 	add(filepath.Join(root, "corpus", "*", "*.y*ml"))
 	return seeds
+}
+
+// FuzzFastPath: whenever the fast scan answers "no legacy key" without a
+// parse, the full parse agrees: the flow is up-to-date, unchanged, with no
+// finding. Inputs that do not parse are left out (the fast path does not
+// validate YAML; fix parses every document for that).
+func FuzzFastPath(f *testing.F) {
+	for _, s := range seedFlows(f) {
+		f.Add(s)
+	}
+	for _, s := range []string{
+		"id: a\nnamespace: n\ntasks:\n  - id: t\n    type: io.kestra.plugin.scripts.shell.Commands\n    \"\\x72unner\": DOCKER\n",
+		"id: a\nnamespace: n\ntasks:\n  - id: t\n    type: io.kestra.plugin.scripts.shell.Commands\n    ? runner  # note\n    : DOCKER\n",
+		"id: a\nnamespace: n\nk: &k runner\ntasks:\n  - id: t\n    type: io.kestra.plugin.scripts.shell.Commands\n    *k : DOCKER\n",
+		"id: a\nnamespace: n\nb: &b {docker: {image: x}}\ntasks:\n  - id: t\n    type: io.kestra.plugin.scripts.shell.Commands\n    <<: *b\n",
+		"id: a\nnamespace: n\ntasks:\n  - {id: t, type: io.kestra.plugin.dbt.cli.Build, dockerOptions: {image: x}}\n",
+		"id: a\nnamespace: n\ntasks:\n  - id: t\n    type: io.kestra.plugin.scripts.shell.Commands\n    ? |-\n      runner\n    : DOCKER\n",
+	} {
+		f.Add([]byte(s))
+	}
+	rw := MustRewriter(Options{})
+	f.Fuzz(func(t *testing.T, src []byte) {
+		if rw.mentions(src) {
+			return // the fast path parses: nothing to compare
+		}
+		full, err := rw.rewriteParsed(src)
+		if err != nil {
+			var internal *InternalError
+			if errors.As(err, &internal) {
+				t.Fatal(err)
+			}
+			return
+		}
+		if full.Status != StatusUpToDate || !bytes.Equal(full.Source, src) || len(full.Warnings) > 0 {
+			t.Fatalf("the fast path says up-to-date, the full parse says %s (%s)", full.Status, full.Reason)
+		}
+		if d, err := ParseDocument(src); err == nil && hasAnyKey(d.Root, rw.DeprecatedKeys()) {
+			t.Fatalf("the fast path missed a legacy key")
+		}
+	})
 }

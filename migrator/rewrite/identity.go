@@ -3,6 +3,8 @@ package rewrite
 import (
 	"bytes"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // FlowIdentity reads a flow's top-level namespace and id with a line scan,
@@ -69,4 +71,25 @@ func topLevelScalar(line []byte, key string) (value string, found, sure bool) {
 		return v, true, true
 	}
 	return "", false, false
+}
+
+// FlowIdentity reads the parsed document's top-level namespace and id; ok is
+// false when the document is not a flow (not a mapping, or either key is
+// missing or not a scalar).
+func (d *Document) FlowIdentity() (namespace, id string, ok bool) {
+	if d.Root == nil || d.Root.Kind != yaml.MappingNode {
+		return "", "", false
+	}
+	ns, i := mapValue(d.Root, "namespace"), mapValue(d.Root, "id")
+	if ns == nil || i == nil || ns.Kind != yaml.ScalarNode || i.Kind != yaml.ScalarNode || ns.Value == "" || i.Value == "" {
+		return "", "", false
+	}
+	return ns.Value, i.Value, true
+}
+
+// Empty reports a document with no content (only comments or nothing; an
+// explicit "---" with nothing after it parses to an empty null).
+func (d *Document) Empty() bool {
+	r := d.Root
+	return r == nil || (r.Kind == yaml.ScalarNode && r.ShortTag() == "!!null" && r.Value == "" && r.Style == 0 && r.Anchor == "")
 }

@@ -1,10 +1,13 @@
 package rewrite
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Status is the verdict of a rewrite on one flow; the reports add the
@@ -197,22 +200,63 @@ func (r *Rewriter) Rewrite(src []byte) (res Result, err error) {
 	if !r.mentions(src) {
 		return Result{Source: src, Status: StatusUpToDate}, nil
 	}
+	return r.rewrite(context.Background(), src)
+}
+
+// RewriteContext is Rewrite that gives up when ctx is done, checking
+// between its steps (each linear in the source), so that a signal is
+// honoured within a second even inside one very large flow.
+func (r *Rewriter) RewriteContext(ctx context.Context, src []byte) (Result, error) {
+	if !r.mentions(src) {
+		return Result{Source: src, Status: StatusUpToDate}, nil
+	}
+	return r.rewrite(ctx, src)
+}
+
+// rewriteParsed is Rewrite without the fast path: it always parses.
+func (r *Rewriter) rewriteParsed(src []byte) (res Result, err error) {
+	return r.rewrite(context.Background(), src)
+}
+
+func (r *Rewriter) rewrite(ctx context.Context, src []byte) (res Result, err error) {
+	d, err := ParseDocument(src)
+	if err != nil {
+		return Result{}, err
+	}
+	return r.rewriteDocument(ctx, d)
+}
+
+// RewriteDocument is RewriteContext for a source the caller has parsed
+// already (to tell a flow from other YAML, say), which saves a parse. The
+// rewrite changes d's tree: parse again to read the document afterwards.
+func (r *Rewriter) RewriteDocument(ctx context.Context, d *Document) (Result, error) {
+	if !r.mentions(d.Src) {
+		return Result{Source: d.Src, Status: StatusUpToDate}, nil
+	}
+	return r.rewriteDocument(ctx, d)
+}
+
+func (r *Rewriter) rewriteDocument(ctx context.Context, d *Document) (res Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			res, err = Result{}, &InternalError{Panic: p}
 		}
 	}()
-	if hasOddLineBreaks(src) {
-		return unsupported(src, "the source uses line breaks other than LF and CRLF (CR, NEL, LS or PS): edit it by hand"), nil
-	}
-	d, err := ParseDocument(src)
-	if err != nil {
-		return Result{}, err
-	}
+	src := d.Src
 	if d.Root == nil {
 		return Result{Source: src, Status: StatusUpToDate}, nil
 	}
+	if hasOddLineBreaks(src) {
+		// the parser's line numbers do not match our line index: no edit
+		if hasAnyKey(d.Root, r.DeprecatedKeys()) {
+			return unsupported(src, "the source uses line breaks other than LF and CRLF (CR, NEL, LS or PS): edit it by hand"), nil
+		}
+		return Result{Source: src, Status: StatusUpToDate}, nil
+	}
 	res = Result{Source: src, Status: StatusUpToDate}
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
 	var supported []Outcome
 	for _, o := range r.plan(d) {
 		switch {
@@ -228,8 +272,14 @@ func (r *Rewriter) Rewrite(src []byte) (res Result, err error) {
 		return res, nil
 	}
 	var out []byte
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
 	if len(supported) > 0 {
-		out, err = r.apply(d, supported)
+		out, err = r.apply(ctx, d, supported)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return Result{}, ctxErr
+		}
 		if err != nil {
 			return unsupported(src, "the rewrite could not be verified: "+err.Error()), nil
 		}
@@ -283,7 +333,7 @@ func (r *Rewriter) plan(d *Document) []Outcome {
 // apply splices the edits, then proves the text says what was meant: the
 // re-parsed result must equal the expected tree, and a second pass must find
 // nothing more to do.
-func (r *Rewriter) apply(d *Document, outcomes []Outcome) ([]byte, error) {
+func (r *Rewriter) apply(ctx context.Context, d *Document, outcomes []Outcome) ([]byte, error) {
 	var edits []Edit
 	for _, o := range outcomes {
 		edits = append(edits, o.Edits...)
@@ -292,9 +342,15 @@ func (r *Rewriter) apply(d *Document, outcomes []Outcome) ([]byte, error) {
 	if !ok {
 		return nil, errors.New("overlapping edits")
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	got, err := ParseDocument(out)
 	if err != nil {
 		return nil, fmt.Errorf("the result does not parse: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	for _, o := range outcomes {
 		o.Mutate()
@@ -335,4 +391,23 @@ func orRoot(path string) string {
 		return "the document root"
 	}
 	return path
+}
+
+// hasAnyKey reports a mapping key anywhere in the tree equal to one of keys
+// (aliases are not followed: what they point to is visited where it stands).
+func hasAnyKey(root *yaml.Node, keys []string) bool {
+	found := false
+	walkNodes(root, func(n *yaml.Node) {
+		if found || n.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i < len(n.Content); i += 2 {
+			for _, k := range keys {
+				if n.Content[i].Kind == yaml.ScalarNode && n.Content[i].Value == k {
+					found = true
+				}
+			}
+		}
+	})
+	return found
 }

@@ -111,6 +111,11 @@ func golden(t *testing.T, path string, got []byte) {
 
 func mustRead(t *testing.T, path string) []byte {
 	t.Helper()
+	return mustReadTB(t, path)
+}
+
+func mustReadTB(t testing.TB, path string) []byte {
+	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -135,30 +136,92 @@ type taskVisitor func(task *yaml.Node, path string)
 
 // walkTasks visits every task anywhere in the document, at any depth: tasks,
 // errors, finally, afterExecution and every nested list of flowable tasks.
+// The path is built only for the tasks visited, not for every node.
 func walkTasks(n *yaml.Node, path string, visit taskVisitor) {
+	w := taskWalk{visit: visit, root: path}
+	w.walk(n)
+}
+
+type taskWalk struct {
+	visit taskVisitor
+	root  string
+	steps []pathStep
+}
+
+// pathStep is a mapping key, or a sequence index when key is nil.
+type pathStep struct {
+	key   *string
+	index int
+}
+
+func (w *taskWalk) walk(n *yaml.Node) {
 	switch n.Kind {
 	case yaml.MappingNode:
 		if isTask(n) {
-			visit(n, path)
+			w.visit(n, w.path())
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			p := k.Value
-			if path != "" {
-				p = path + "." + k.Value
-			}
-			walkTasks(n.Content[i+1], p, visit)
+			w.steps = append(w.steps, pathStep{key: &n.Content[i].Value})
+			w.walk(n.Content[i+1])
+			w.steps = w.steps[:len(w.steps)-1]
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			walkTasks(c, path+"["+strconv.Itoa(i)+"]", visit)
+			w.steps = append(w.steps, pathStep{index: i})
+			w.walk(c)
+			w.steps = w.steps[:len(w.steps)-1]
 		}
 	}
 }
 
+func (w *taskWalk) path() string {
+	var b strings.Builder
+	b.WriteString(w.root)
+	for _, s := range w.steps {
+		if s.key == nil {
+			b.WriteString("[" + strconv.Itoa(s.index) + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(*s.key)
+	}
+	return b.String()
+}
+
 func isTask(m *yaml.Node) bool {
-	id, typ := mapValue(m, "id"), mapValue(m, "type")
+	id, typ := taskValue(m, "id"), taskValue(m, "type")
 	return id != nil && typ != nil && id.Kind == yaml.ScalarNode && typ.Kind == yaml.ScalarNode
+}
+
+// taskValue returns the value of key in mapping m, also when a YAML merge
+// key (<<: *base) brings it in, as Kestra's parser sees it.
+func taskValue(m *yaml.Node, key string) *yaml.Node {
+	if v := mapValue(m, key); v != nil {
+		return resolveAlias(v)
+	}
+	if mapIndex(m, "<<") < 0 {
+		return nil
+	}
+	seen := map[*yaml.Node]bool{}
+	var find func(m *yaml.Node) *yaml.Node
+	find = func(m *yaml.Node) *yaml.Node {
+		for _, s := range mergeSources(m) {
+			if seen[s] {
+				continue
+			}
+			seen[s] = true
+			if v := mapValue(s, key); v != nil {
+				return resolveAlias(v)
+			}
+			if v := find(s); v != nil {
+				return v
+			}
+		}
+		return nil
+	}
+	return find(m)
 }
 
 // mapValue returns the value of key in mapping m, or nil.

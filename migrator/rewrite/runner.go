@@ -86,13 +86,17 @@ const RunnerRuleName = "runner-to-task-runner"
 
 // Info implements Rule.
 func (r *RunnerRule) Info() RuleInfo {
-	return RuleInfo{Name: RunnerRuleName, Keys: []string{"runner", "docker"},
+	return RuleInfo{Name: RunnerRuleName, Keys: runnerKeys,
 		URL: "https://kestra.io/docs/task-runners"}
 }
 
+// runnerKeys are the legacy keys the rule migrates (runner, docker) or
+// reports as unsupported where no rule migrates them (dockerOptions).
+var runnerKeys = []string{"runner", "docker", "dockerOptions"}
+
 // Mentions implements Rule.
 func (r *RunnerRule) Mentions(src []byte) bool {
-	return MentionsKey(src, "runner", "docker")
+	return MentionsKey(src, runnerKeys...)
 }
 
 // Plan implements Rule.

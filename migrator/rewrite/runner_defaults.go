@@ -34,6 +34,10 @@ func (r *RunnerRule) planDefaults(d *Document, tasks map[*yaml.Node]string) []Ou
 				continue
 			}
 			if mapIndex(values, "runner") < 0 && mapIndex(values, "docker") < 0 {
+				if mapIndex(values, "dockerOptions") >= 0 || mergesLegacy(values, map[*yaml.Node]bool{}) {
+					o.Unsupported = fmt.Sprintf("defaults for %q set dockerOptions or merge legacy keys in (<<), which no rule migrates: migrate them by hand", typ)
+					out = append(out, o)
+				}
 				continue
 			}
 			switch {
@@ -74,7 +78,7 @@ func (r *RunnerRule) defaultsInScope(typ string) bool {
 // defaultsInteraction explains why migrating a defaults entry could change
 // what a matching task does, or returns "" when it cannot.
 func defaultsInteraction(entry, values *yaml.Node, typ string, tasks map[*yaml.Node]string) string {
-	forced := scalarString(mapValue(entry, "forced")) == "true"
+	forced := isTrue(mapValue(entry, "forced"))
 	runnerAlone := true
 	for _, k := range legacyDefaultKeys[1:] {
 		if mapValue(values, k) != nil {
@@ -97,4 +101,19 @@ func defaultsInteraction(entry, values *yaml.Node, typ string, tasks map[*yaml.N
 		}
 	}
 	return ""
+}
+
+// isTrue reads a YAML true the way Kestra's parser may: true in any case
+// (true, True, TRUE), also quoted, and the YAML 1.1 spellings yes and on.
+// Reading too much as true only makes a defaults entry count as forced,
+// which refuses more, never less.
+func isTrue(n *yaml.Node) bool {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return false
+	}
+	switch strings.ToLower(n.Value) {
+	case "true", "yes", "on":
+		return true
+	}
+	return false
 }

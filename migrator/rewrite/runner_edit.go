@@ -1,17 +1,13 @@
 package rewrite
 
 import (
-	"bytes"
-	"sort"
 	"strings"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // planBuilder writes the text edits of one task: the legacy entries' lines
 // go, the new entries are written in their place at the task's indentation.
 type planBuilder struct {
-	d    *Document
+	*MappingEditor
 	p    *taskPlan
 	step int
 	o    *Outcome
@@ -34,43 +30,21 @@ func (b *planBuilder) edits(newTR string, replaceTR bool, image *carried, addOD 
 		lines = append(lines, "outputDirectory: true")
 	}
 	legacy := sortedEntries(p.runner, p.docker)
-	b.replace(legacy[0], lines)
+	b.ReplaceEntry(*legacy[0], lines)
 	for _, e := range legacy[1:] {
-		b.replace(e, nil)
+		b.ReplaceEntry(*e, nil)
 	}
 	if replaceTR {
-		b.replace(p.tr, b.taskRunnerLines(newTR, opts))
+		b.ReplaceEntry(*p.tr, b.taskRunnerLines(newTR, opts))
 	}
 	if image != nil && p.ci != nil {
-		b.replaceValue(p.ci, "containerImage: ", b.imageText(image))
+		b.ReplaceValue(*p.ci, "containerImage: ", b.imageText(image))
 	}
-	b.o.Edits = coalesce(b.o.Edits, b.d)
-}
-
-// coalesce merges edits that touch (runner then docker, say) and keeps a
-// missing final newline missing.
-func coalesce(edits []Edit, d *Document) []Edit {
-	sort.Slice(edits, func(i, j int) bool { return edits[i].Start < edits[j].Start })
-	out := edits[:0]
-	for _, e := range edits {
-		if n := len(out); n > 0 && out[n-1].End == e.Start {
-			out[n-1].End, out[n-1].Text = e.End, out[n-1].Text+e.Text
-			continue
-		}
-		out = append(out, e)
+	edits, reason := b.Edits()
+	b.o.Edits = edits
+	if reason != "" && b.o.Unsupported == "" {
+		b.o.Unsupported = reason
 	}
-	src := d.Src
-	if n := len(out); n > 0 && out[n-1].End == len(src) && !bytes.HasSuffix(src, []byte{'\n'}) {
-		last := &out[n-1]
-		if last.Text != "" {
-			last.Text = strings.TrimSuffix(last.Text, d.EOL)
-		} else {
-			for last.Start > 0 && (src[last.Start-1] == '\n' || src[last.Start-1] == '\r') {
-				last.Start--
-			}
-		}
-	}
-	return out
 }
 
 // taskRunnerLines writes the taskRunner entry with the carried docker options.
@@ -78,12 +52,12 @@ func (b *planBuilder) taskRunnerLines(typ string, opts []carried) []string {
 	step := strings.Repeat(" ", b.step)
 	lines := []string{"taskRunner:", step + "type: " + typ}
 	for _, c := range opts {
-		lines = append(lines, step+b.moved(c, b.p.col+b.step))
+		lines = append(lines, step+b.moved(c, b.Col+b.step))
 	}
 	return lines
 }
 
-func (b *planBuilder) imageText(c *carried) string { return b.moved(*c, b.p.col) }
+func (b *planBuilder) imageText(c *carried) string { return b.moved(*c, b.Col) }
 
 // moved re-indents a carried text's continuation lines for its new column.
 func (b *planBuilder) moved(c carried, newCol int) string {
@@ -95,97 +69,6 @@ func (b *planBuilder) moved(c carried, newCol int) string {
 		b.o.Unsupported = "a carried docker value cannot be re-indented: migrate it by hand"
 	}
 	return text
-}
-
-// replace swaps an entry for lines written at the task's column (nil removes it).
-func (b *planBuilder) replace(e *entry, lines []string) {
-	d := b.d
-	text := b.block(lines, e.OnDash)
-	start, end := e.Span.Start, e.Span.End
-	if text == "" && e.OnDash {
-		// "- runner: X" goes: pull the next key up onto the dash line
-		next := nextKeyOffset(d, b.p.m, e.Key)
-		if next < 0 || strings.Trim(string(d.Src[end:next]), " ") != "" {
-			b.o.Unsupported = "a legacy key shares its line with the sequence dash and cannot be removed cleanly"
-			return
-		}
-		end = next
-	}
-	b.add(start, end, text)
-}
-
-// replaceValue rewrites an existing entry's value in place, keeping its key text.
-func (b *planBuilder) replaceValue(e *entry, line, value string) {
-	if _, ok := b.d.valueText(*e); !ok {
-		b.add(e.Span.Start, e.Span.End, b.block([]string{line + value}, e.OnDash))
-		return
-	}
-	b.add(b.d.offset(e.Value), e.ContentEnd, value)
-}
-
-// add records an edit.
-func (b *planBuilder) add(start, end int, text string) {
-	b.o.Edits = append(b.o.Edits, Edit{Start: start, End: end, Text: text})
-}
-
-// block joins lines at the task's column, each ended with the file's EOL.
-func (b *planBuilder) block(lines []string, firstOnDash bool) string {
-	var sb strings.Builder
-	indent := strings.Repeat(" ", b.p.col)
-	for i, l := range lines {
-		if i > 0 || !firstOnDash {
-			sb.WriteString(indent)
-		}
-		sb.WriteString(l)
-		sb.WriteString(b.d.EOL)
-	}
-	return sb.String()
-}
-
-// nextKeyOffset is the offset of the key after k in mapping m, or -1.
-func nextKeyOffset(d *Document, m, k *yaml.Node) int {
-	for i := 0; i+2 < len(m.Content); i += 2 {
-		if m.Content[i] == k {
-			return d.offset(m.Content[i+2])
-		}
-	}
-	return -1
-}
-
-// indentStep is the task's existing indentation step: the first nested block
-// mapping inside the task, else in the document, else 2.
-func (d *Document) indentStep(p *taskPlan) int {
-	if s := d.blockStep(p.m); s > 0 {
-		return s
-	}
-	if s := d.blockStep(d.Root); s > 0 {
-		return s
-	}
-	return 2
-}
-
-// blockStep finds the first block mapping nested as a value on its own lines
-// below n and returns its column minus its key's column.
-func (d *Document) blockStep(n *yaml.Node) int {
-	if n == nil {
-		return 0
-	}
-	if n.Kind == yaml.MappingNode && n.Style&yaml.FlowStyle == 0 {
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if v.Kind == yaml.MappingNode && v.Style&yaml.FlowStyle == 0 && len(v.Content) > 0 && v.Content[0].Line > k.Line {
-				if s := d.column(v.Content[0]) - d.column(k); s > 0 {
-					return s
-				}
-			}
-		}
-	}
-	for _, c := range n.Content {
-		if s := d.blockStep(c); s > 0 {
-			return s
-		}
-	}
-	return 0
 }
 
 // flowValueText returns the text of a value inside a flow collection.

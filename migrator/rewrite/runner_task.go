@@ -35,21 +35,25 @@ type taskPlan struct {
 
 // planTask decides one task found anywhere in the flow.
 func (r *RunnerRule) planTask(d *Document, t *yaml.Node, path string) (Outcome, bool) {
-	o := Outcome{Change: Change{Path: path, TaskID: scalarString(mapValue(t, "id")), Type: scalarString(mapValue(t, "type"))}}
+	o := Outcome{Change: Change{Path: path, TaskID: scalarString(taskValue(t, "id")), Type: scalarString(taskValue(t, "type"))}}
 	return r.planMapping(d, t, o)
 }
 
 // planMapping decides the rewrite of one task mapping (or defaults values).
 func (r *RunnerRule) planMapping(d *Document, m *yaml.Node, o Outcome) (Outcome, bool) {
-	if mapIndex(m, "runner") < 0 && mapIndex(m, "docker") < 0 {
-		if mergesLegacy(m) {
-			o.Unsupported = "runner/docker come through a YAML merge key (<<): migrate it by hand"
-			return o, true
-		}
+	legacy := mapIndex(m, "runner") >= 0 || mapIndex(m, "docker") >= 0
+	dockerOptions := mapIndex(m, "dockerOptions") >= 0
+	switch {
+	case mergesLegacy(m, map[*yaml.Node]bool{}):
+		o.Unsupported = "runner/docker/dockerOptions come through a YAML merge key (<<): migrate it by hand"
+		return o, true
+	case !legacy && !dockerOptions:
 		return o, false
-	}
-	if !r.inScope(o.Type) {
+	case !r.inScope(o.Type):
 		o.Unsupported = outOfScopeReason(o.Type)
+		return o, true
+	case dockerOptions:
+		o.Unsupported = fmt.Sprintf("%s sets dockerOptions, the legacy option of older plugin versions, which no rule migrates: migrate it by hand", o.Type)
 		return o, true
 	}
 	if m.Style&yaml.FlowStyle != 0 {
@@ -178,6 +182,14 @@ func (r *RunnerRule) carry(d *Document, k, v *yaml.Node, target string, flow boo
 		c.text = text
 		return c, ""
 	}
+	if e.Explicit { // "? key" / ": value": written anew as "target: value"
+		text, ok := d.valueText(e)
+		if !ok {
+			text = "null"
+		}
+		c.text = target + ": " + text
+		return c, ""
+	}
 	text := string(d.Src[d.offset(k):e.ContentEnd])
 	if target != k.Value {
 		text = target + text[keyTokenLen(k):]
@@ -188,7 +200,8 @@ func (r *RunnerRule) carry(d *Document, k, v *yaml.Node, target string, flow boo
 
 // rewriteTask turns the plan into text edits and the expected tree change.
 func (r *RunnerRule) rewriteTask(d *Document, p *taskPlan, o Outcome) (Outcome, bool) {
-	hasDocker := p.docker != nil && !isNullNode(p.docker.Value) && len(p.docker.Value.Content) > 0
+	// docker: {} is a docker block with no keys (docker: ~ and an empty value are none)
+	hasDocker := p.docker != nil && !isNullNode(p.docker.Value)
 	newTR, replaceTR := "", false
 	switch {
 	case p.tr != nil:
@@ -236,7 +249,7 @@ func (r *RunnerRule) rewriteTask(d *Document, p *taskPlan, o Outcome) (Outcome, 
 	if addOD {
 		o.To = append(o.To, "outputDirectory")
 	}
-	b := &planBuilder{d: d, p: p, step: d.indentStep(p), o: &o}
+	b := &planBuilder{MappingEditor: NewMappingEditor(d, p.m, p.col), p: p, step: d.IndentStep(p.m), o: &o}
 	b.edits(newTR, replaceTR, image, addOD)
 	if o.Unsupported != "" {
 		return o, true
@@ -302,23 +315,39 @@ func otherKeys(m *yaml.Node, except string) []string {
 	return keys
 }
 
-// mergesLegacy reports a "<<" merge that brings runner or docker in.
-func mergesLegacy(m *yaml.Node) bool {
-	v := mapValue(m, "<<")
-	if v == nil {
-		return false
-	}
-	sources := []*yaml.Node{v}
-	if v.Kind == yaml.SequenceNode {
-		sources = v.Content
-	}
-	for _, s := range sources {
-		s = resolveAlias(s)
-		if mapValue(s, "runner") != nil || mapValue(s, "docker") != nil || mergesLegacy(s) {
+// mergesLegacy reports a "<<" merge that brings runner, docker or
+// dockerOptions in. seen visits each merged mapping once, so that chains of
+// merges stay linear.
+func mergesLegacy(m *yaml.Node, seen map[*yaml.Node]bool) bool {
+	for _, s := range mergeSources(m) {
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		if mapValue(s, "runner") != nil || mapValue(s, "docker") != nil || mapValue(s, "dockerOptions") != nil || mergesLegacy(s, seen) {
 			return true
 		}
 	}
 	return false
+}
+
+// mergeSources lists the mappings a "<<" key of m merges in.
+func mergeSources(m *yaml.Node) []*yaml.Node {
+	v := mapValue(m, "<<")
+	if v == nil {
+		return nil
+	}
+	sources := []*yaml.Node{v}
+	if v = resolveAlias(v); v.Kind == yaml.SequenceNode {
+		sources = v.Content
+	}
+	out := make([]*yaml.Node, 0, len(sources))
+	for _, s := range sources {
+		if s = resolveAlias(s); s != nil && s.Kind == yaml.MappingNode {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // mentionsOutputDir: any string in the task uses the legacy output dir
@@ -329,23 +358,25 @@ func mentionsOutputDir(m *yaml.Node) bool {
 		if found || n.Kind != yaml.ScalarNode {
 			return
 		}
-		found = strings.Contains(n.Value, "OUTPUT_DIR") || hasWord(n.Value, "outputDir")
+		found = hasWord(n.Value, "OUTPUT_DIR") || hasWord(n.Value, "outputDir")
 	})
 	return found
 }
 
-// hasWord finds w not followed by a letter or digit (outputDir, not outputDirectory).
+// hasWord finds w as a whole word: neither preceded nor followed by a
+// letter, digit or underscore ($OUTPUT_DIR, {{outputDir}}; not
+// SPARK_OUTPUT_DIR, OUTPUT_DIRECTORY, outputDirs).
 func hasWord(s, w string) bool {
 	for i := 0; ; {
 		j := strings.Index(s[i:], w)
 		if j < 0 {
 			return false
 		}
-		end := i + j + len(w)
-		if end == len(s) || !isAlnum(s[end]) {
+		start, end := i+j, i+j+len(w)
+		if (start == 0 || !isAlnum(s[start-1])) && (end == len(s) || !isAlnum(s[end])) {
 			return true
 		}
-		i = end
+		i = start + 1
 	}
 }
 

@@ -18,7 +18,7 @@ func sharedDir(t testing.TB, sub string) string {
 	t.Helper()
 	root := os.Getenv("KESTRA_MIGRATOR_SHARED")
 	if root == "" {
-		root = filepath.Join("..", "..", "shared")
+		root = filepath.Join("..", "..", "..", "shared")
 	}
 	dir := filepath.Join(root, sub)
 	if _, err := os.Stat(dir); err != nil {
@@ -120,7 +120,7 @@ func assertNoLegacyKeys(t *testing.T, name string, src []byte) {
 		return
 	}
 	walkTasks(d.Root, "", func(task *yaml.Node, path string) {
-		if mapValue(task, "runner") != nil || mapValue(task, "docker") != nil {
+		if mapValue(task, "runner") != nil || mapValue(task, "docker") != nil || mapValue(task, "dockerOptions") != nil {
 			t.Errorf("%s: %s has legacy keys but the flow was answered up-to-date", name, path)
 		}
 	})
@@ -137,6 +137,8 @@ func TestSplitDocumentsIsLossless(t *testing.T) {
 		"id: a\n---x: 1\n":                      1,
 		"":                                      1,
 		"%YAML 1.2\n---\nid: a\n...\n---\nb: 1": 2,
+		"id: a\n---\n# only a comment\n---\nid: b\n": 3,
+		"---\n---\nid: b\n":                          2,
 	}
 	for src, want := range cases {
 		parts := SplitDocuments([]byte(src))
@@ -161,12 +163,24 @@ func TestMentionsKey(t *testing.T) {
 		{"docker :\n", true},
 		{"? runner\n: PROCESS", true},
 		{"taskRunner:\n  type: io.kestra.plugin.scripts.runner.docker.Docker", false},
-		{"myrunner: x\ndockerOptions: {}", false},
-		{"script: echo runner and docker", false},
+		{"myrunner: x\ndockerOptions: {}", true}, // dockerOptions is reported unsupported
+		{"script: echo runner and docker now", false},
+		{"script: echo docker", true}, // "? docker" at the end would be a key: parse
+		{"\"\\x72unner\": DOCKER", true},
+		{"? runner  # note\n: DOCKER", true},
+		{"{id: a, runner}", true},
+		{"a: &k runner\n*k : DOCKER", true},
+		{"<<: *base", true},
+		{"!!str runner: x", true},
+		{"dockerOptions:\n  image: x", true},
+		{"\ufeffrunner: x", true},
+		{"a: 1\u2028runner: x", true},
+		{"type: io.kestra.plugin.scripts.runner.docker.Docker", false},
+		{"commands: [\"select * from t\"]", false},
 		{"", false},
 	}
 	for _, c := range cases {
-		if got := MentionsKey([]byte(c.src), "runner", "docker"); got != c.want {
+		if got := MentionsKey([]byte(c.src), runnerKeys...); got != c.want {
 			t.Errorf("%q: got %v, want %v", c.src, got, c.want)
 		}
 	}

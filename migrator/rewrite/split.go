@@ -6,7 +6,9 @@ import "bytes"
 // documents, byte for byte: joining the parts gives the input back. A line
 // starting with "---" at column 0 always starts a new document, since YAML
 // forbids it inside any scalar. The marker line stays with the document it
-// opens.
+// opens; comments and directives before the first marker stay with the first
+// document, and a document of comments only between two markers is a part of
+// its own (it parses to no flow and is kept as it is).
 func SplitDocuments(src []byte) [][]byte {
 	var parts [][]byte
 	start := 0
@@ -16,7 +18,7 @@ func SplitDocuments(src []byte) [][]byte {
 		if end >= 0 {
 			next = off + end + 1
 		}
-		if off > start && isDocumentMarker(src[off:next]) && hasContent(src[start:off]) {
+		if off > start && isDocumentMarker(src[off:next]) && (hasContent(src[start:off]) || startsWithMarker(src[start:off])) {
 			parts = append(parts, src[start:off])
 			start = off
 		}
@@ -31,6 +33,16 @@ func isDocumentMarker(line []byte) bool {
 	}
 	rest := line[3:]
 	return len(rest) == 0 || rest[0] == ' ' || rest[0] == '\t' || rest[0] == '\n' || rest[0] == '\r'
+}
+
+// startsWithMarker: the part opens with its own "---": an explicit document,
+// even if it holds only comments (it is kept as its own, empty, document).
+func startsWithMarker(b []byte) bool {
+	end := bytes.IndexByte(b, '\n')
+	if end < 0 {
+		end = len(b)
+	}
+	return isDocumentMarker(b[:end])
 }
 
 // hasContent: the text holds something other than blank lines, comments and
