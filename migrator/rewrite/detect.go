@@ -323,7 +323,7 @@ func (s typeMatcher) hasBytes(t []byte) bool {
 		return true
 	}
 	for _, p := range s.prefixes {
-		if len(t) > len(p) && string(t[:len(p)]) == p {
+		if len(t) >= len(p) && string(t[:len(p)]) == p { // the prefix alone too, as strings.HasPrefix
 			return true
 		}
 	}

@@ -188,6 +188,7 @@ func TestDetectMentionsCases(t *testing.T) {
 		{DetectRemovedTypesName, "type: io.kestra.plugin.core.flow.ForEach\n", true},
 		{DetectRemovedTypesName, "type: io.kestra.plugin.core.flow.ForEachItem}", true},
 		{DetectRemovedTypesName, "type: io.kestra.core.tasks.scripts.Python", true},
+		{DetectRemovedTypesName, "id: 0\ntype: io.kestra.core.tasks.scripts.", true}, // the prefix alone, at the end (found by fuzzing)
 		{DetectRemovedTypesName, `type: "io.kestra.plugin.core.flow.\x46orEach"`, true},
 		{DetectRemovedTypesName, "type: \"io.kestra.plugin.core.flow.\\\n  ForEach\"", true},
 		{DetectRemovedTypesName, "type: io.kestra.plugin.core.flow.Loop\nmessage: ForEach\n", false},
