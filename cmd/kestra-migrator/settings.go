@@ -28,6 +28,8 @@ type settings struct {
 	Retries                          int
 	RateLimit                        float64
 	ValidateBatchSize                int
+	BreakerThreshold                 int
+	MaxAnswerSizeMiB                 int
 	DB                               string
 	Concurrency                      int
 	Partial                          bool
@@ -96,6 +98,8 @@ var settingList = []setting{
 	{"timeout", kindDuration, groupServer, "per-request timeout, with a unit (30s, 2m)", "", func(s *settings, v any) { s.Timeout = v.(time.Duration) }},
 	{"retries", kindInt, groupServer, "retries on network errors, 429 and 5xx", "", func(s *settings, v any) { s.Retries = v.(int) }},
 	{"rate-limit", kindFloat, groupServer, "requests per second", "0: no limit", func(s *settings, v any) { s.RateLimit = v.(float64) }},
+	{"breaker-threshold", kindInt, groupServer, "stop talking to the server after this many attempts in a row get no answer (-1: never)", "5", func(s *settings, v any) { s.BreakerThreshold = v.(int) }},
+	{"max-answer-size", kindInt, groupServer, "refuse a JSON answer larger than this many MiB (exports are spooled to disk)", "64", func(s *settings, v any) { s.MaxAnswerSizeMiB = v.(int) }},
 	{"validate-batch-size", kindInt, groupServer, "flows per validate request", "", func(s *settings, v any) { s.ValidateBatchSize = v.(int) }},
 	{"db", kindString, groupState, "state file", "$XDG_STATE_HOME/kestra-migrator/state.db", func(s *settings, v any) { s.DB = v.(string) }},
 	{"concurrency", kindInt, groupEngine, "flows in flight at once (1 to 256)", "", func(s *settings, v any) { s.Concurrency = v.(int) }},
@@ -325,6 +329,8 @@ func (s settings) validate() error {
 		return fmt.Errorf("timeout %s: want a positive duration such as 30s", s.Timeout)
 	case s.RateLimit < 0:
 		return fmt.Errorf("rate-limit %g: want 0 (none) or more", s.RateLimit)
+	case s.MaxAnswerSizeMiB < 0:
+		return fmt.Errorf("max-answer-size %d: want a size in MiB, 0 for the default", s.MaxAnswerSizeMiB)
 	case s.ValidateBatchSize < 1:
 		return fmt.Errorf("validate-batch-size %d: want 1 or more", s.ValidateBatchSize)
 	case s.Password != "" && s.PasswordFile != "":
@@ -397,6 +403,7 @@ func (s settings) clientConfig(log *slog.Logger, userAgent string) client.Config
 		CAFile: s.CAFile, InsecureSkipTLSVerify: s.InsecureSkipTLSVerify,
 		Timeout: s.Timeout, Retries: retries, RateLimit: s.RateLimit,
 		ValidateBatchSize: s.ValidateBatchSize, Logger: log, UserAgent: userAgent,
+		BreakerThreshold: s.BreakerThreshold, MaxAnswerSize: int64(s.MaxAnswerSizeMiB) << 20,
 	}
 }
 
