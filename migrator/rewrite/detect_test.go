@@ -147,10 +147,7 @@ func TestDetectMentionsNeverMisses(t *testing.T) {
 		files = append(files, m...)
 	}
 	for _, sub := range []string{"corpus", "peer/kestra-migrate-v2", "peer/kestra-migrate"} {
-		root := os.Getenv("KESTRA_MIGRATOR_SHARED")
-		if root == "" {
-			root = filepath.Join("..", "..", "shared")
-		}
+		root := sharedRoot()
 		if dir := filepath.Join(root, sub); dirExists(dir) {
 			files = append(files, yamlFiles(t, dir)...)
 		}

@@ -54,10 +54,7 @@ func seedFlows(tb testing.TB) [][]byte {
 	}
 	add("testdata/rewrite/*.in.yml")
 	add("../../configs/examples/flows/*/*.yml")
-	root := os.Getenv("KESTRA_MIGRATOR_SHARED")
-	if root == "" {
-		root = filepath.Join("..", "..", "..", "shared")
-	}
+	root := sharedRoot()
 	add(filepath.Join(root, "peer", "kestra-migrate", "*.in.yaml"))
 	add(filepath.Join(root, "corpus", "*.y*ml"))
 	add(filepath.Join(root, "corpus", "*", "*.y*ml"))

@@ -23,13 +23,6 @@ func kestra2Seeds(tb testing.TB) [][]byte {
 	return seeds
 }
 
-func sharedRoot() string {
-	if root := os.Getenv("KESTRA_MIGRATOR_SHARED"); root != "" {
-		return root
-	}
-	return filepath.Join("..", "..", "shared")
-}
-
 // assertMentionsSound: a rule that plans anything for src must say so in
 // its fast scan, or the fast path would answer up-to-date wrongly.
 func assertMentionsSound(t *testing.T, src []byte) {

@@ -16,15 +16,20 @@ import (
 // vectors, never copied into the repo); tests using it skip when absent.
 func sharedDir(t testing.TB, sub string) string {
 	t.Helper()
-	root := os.Getenv("KESTRA_MIGRATOR_SHARED")
-	if root == "" {
-		root = filepath.Join("..", "..", "..", "shared")
-	}
-	dir := filepath.Join(root, sub)
+	dir := filepath.Join(sharedRoot(), sub)
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("%s not present: %v", dir, err)
 	}
 	return dir
+}
+
+// sharedRoot is ../shared beside the repository (migrator/rewrite is two
+// levels down), or KESTRA_MIGRATOR_SHARED.
+func sharedRoot() string {
+	if root := os.Getenv("KESTRA_MIGRATOR_SHARED"); root != "" {
+		return root
+	}
+	return filepath.Join("..", "..", "..", "shared")
 }
 
 // yamlFiles lists *.yml and *.yaml below dir.
