@@ -33,6 +33,9 @@ type outcome struct {
 	reused bool
 	// prior is the previous pass's item for the same revision (daemon).
 	prior *report.Item
+	// forced: rollback --force restores it over a revision the migration
+	// did not produce.
+	forced bool
 }
 
 // item is the outcome as the report shows it.
@@ -57,6 +60,7 @@ func (o outcome) item() report.Item {
 	if o.written > 0 {
 		it.NewRevision = intPtr(o.written)
 	}
+	it.Forced = o.forced && o.status == report.StatusRestored
 	switch o.status {
 	case report.StatusPending, report.StatusMigrated, report.StatusUnsupported, report.StatusInvalid, report.StatusRestored:
 		it.Diff = o.diff // what was (or would be) written; the others did not change the flow so

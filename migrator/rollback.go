@@ -97,7 +97,7 @@ func (e *Engine) Rollback(parent context.Context, opts RollbackOptions) (*report
 		if o.status == report.StatusFailed {
 			e.log().Warn("flow not restored", "flow", o.ns+"/"+o.id, "reason", o.reason)
 		}
-		if o.status == report.StatusRestored && strings.HasPrefix(o.reason, forcedPrefix) {
+		if o.status == report.StatusRestored && o.forced {
 			forced = append(forced, o.ns+"/"+o.id)
 		}
 	}
@@ -264,6 +264,7 @@ func (e *Engine) restore(ctx context.Context, src FlowSource, runID string, snap
 			return out
 		}
 		out.reason = fmt.Sprintf("%s revision %d, changed since run %s migrated it (revision %d)", forcedPrefix, cur.Revision, snap.RunID, snap.NewRevision)
+		out.forced = true
 	}
 	if e.Diff {
 		out.diff = report.UnifiedDiff(snap.Namespace+"/"+snap.FlowID+".yml", []byte(cur.Source), snap.Original)

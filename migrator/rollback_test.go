@@ -92,7 +92,7 @@ func TestRollbackForceOverwritesOnlyWhenAskedAndSaysSo(t *testing.T) {
 		t.Fatal(err)
 	}
 	it := itemsOf(forced)["company.a/edited"]
-	if it.Status != report.StatusRestored || !strings.HasPrefix(reasonOf(it), "--force: overwrote") {
+	if it.Status != report.StatusRestored || !it.Forced || !strings.HasPrefix(reasonOf(it), "--force: overwrote") {
 		t.Errorf("--force: %s (%s), want restored and said overwritten", it.Status, reasonOf(it))
 	}
 	if len(forced.Warnings) == 0 || !strings.Contains(strings.Join(forced.Warnings, "\n"), "company.a/edited") {
