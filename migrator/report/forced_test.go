@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
 // TestForcedRestoresAreListedAsSuch: rollback --force overwrote an edit;
@@ -40,5 +42,27 @@ func TestHTMLStatusShowsItsSourceAndRuns(t *testing.T) {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("the status page lacks %q", want)
 		}
+	}
+}
+
+// TestStatusKeepsServersApart: one state file holding two servers' progress
+// for the same namespace shows two rows, never their sum.
+func TestStatusKeepsServersApart(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	progress := []store.NamespaceProgress{
+		{Namespace: "company", Counts: map[string]int{"migrated": 2}, Complete: true, Server: store.ServerID{URL: "http://a:8080", Tenant: "main"}},
+		{Namespace: "company", Counts: map[string]int{"migrated": 3}, Complete: true, Server: store.ServerID{URL: "http://b:8080"}},
+	}
+	rep := StatusReport(progress, nil, now)
+	if len(rep.Namespaces) != 2 || rep.Summary.Migrated != 5 {
+		t.Fatalf("%d namespaces, %d migrated: want two rows, one per server", len(rep.Namespaces), rep.Summary.Migrated)
+	}
+	for _, ns := range rep.Namespaces {
+		if ns.Migrated == 5 || !strings.Contains(ns.Namespace, "http://") {
+			t.Errorf("row %q: %d migrated", ns.Namespace, ns.Migrated)
+		}
+	}
+	if one := StatusReport(progress[:1], nil, now); one.Namespaces[0].Namespace != "company" {
+		t.Errorf("one server: row %q, want the bare namespace", one.Namespaces[0].Namespace)
 	}
 }

@@ -129,6 +129,14 @@ func shownClasses(rd Readiness) []ReadinessClass {
 	return ReadinessClasses[:len(ReadinessClasses)-1]
 }
 
+// serverText is "URL (tenant)" for a table cell.
+func serverText(server, tenant string) string {
+	if server == "" || tenant == "" {
+		return server
+	}
+	return server + " (" + tenant + ")"
+}
+
 // FormatRuns lists runs, newest first.
 func (tableFormat) FormatRuns(w io.Writer, l *RunList) error {
 	if len(l.Runs) == 0 {
@@ -144,13 +152,14 @@ func (tableFormat) FormatSnapshots(w io.Writer, l *SnapshotList) error {
 		_, err := io.WriteString(w, "no snapshots\n")
 		return err
 	}
-	g := grid{header: []string{"run", "flow", "revision", "new revision", "state", "rolled back by"}}
+	g := grid{header: []string{"run", "server", "flow", "revision", "new revision", "state", "rolled back by"}}
 	for _, s := range l.Snapshots {
 		newRev := ""
 		if s.NewRevision != nil {
 			newRev = strconv.Itoa(*s.NewRevision)
 		}
-		g.rows = append(g.rows, []string{s.RunID, s.Namespace + "/" + s.ID, strconv.Itoa(s.Revision), newRev, s.State, s.RolledBackBy})
+		g.rows = append(g.rows, []string{s.RunID, serverText(s.Server, s.Tenant), s.Namespace + "/" + s.ID,
+			strconv.Itoa(s.Revision), newRev, s.State, s.RolledBackBy})
 	}
 	return g.render(w, termWidth(w))
 }
@@ -202,7 +211,7 @@ func lastRun(ns NamespaceReport) string {
 }
 
 func runsTable(w io.Writer, width int, runs []RunSummary) error {
-	g := grid{header: []string{"run", "command", "status", "started", "finished", "flows"}}
+	g := grid{header: []string{"run", "command", "server", "status", "started", "finished", "flows"}}
 	for _, r := range runs {
 		finished := ""
 		if r.FinishedAt != nil {
@@ -212,8 +221,8 @@ func runsTable(w io.Writer, width int, runs []RunSummary) error {
 		if r.Error != "" && r.Error != r.Status {
 			status += ": " + r.Error
 		}
-		g.rows = append(g.rows, []string{r.RunID, r.Command, status, r.StartedAt.Format("2006-01-02 15:04:05"), finished,
-			countsText(r.Summary)})
+		g.rows = append(g.rows, []string{r.RunID, r.Command, serverText(r.Server, r.Tenant), status,
+			r.StartedAt.Format("2006-01-02 15:04:05"), finished, countsText(r.Summary)})
 	}
 	return g.render(w, width)
 }

@@ -17,6 +17,7 @@ type RunSummary struct {
 	Selection  []string   `json:"selection,omitempty"`
 	Server     string     `json:"server,omitempty"`
 	Tenant     string     `json:"tenant,omitempty"`
+	Instance   string     `json:"instance,omitempty"` // Kestra's instance id, when the server gives one
 	StartedAt  time.Time  `json:"startedAt"`
 	FinishedAt *time.Time `json:"finishedAt"`
 	// Summary has the counters of the reports (upToDate, restored...).
@@ -47,6 +48,8 @@ type SnapshotSummary struct {
 	Revision     int       `json:"revision"`
 	NewRevision  *int      `json:"newRevision"`
 	State        string    `json:"state"`
+	Server       string    `json:"server,omitempty"` // the server of its run
+	Tenant       string    `json:"tenant,omitempty"`
 	RolledBackBy string    `json:"rolledBackBy,omitempty"`
 	CreatedAt    time.Time `json:"createdAt"`
 	UpdatedAt    time.Time `json:"updatedAt"`
@@ -67,7 +70,8 @@ func NewSnapshotList(snaps []store.Snapshot) *SnapshotList {
 	l := &SnapshotList{SchemaVersion: ListSchemaVersion, Command: "snapshots list", Snapshots: make([]SnapshotSummary, 0, len(snaps))}
 	for _, s := range snaps {
 		sum := SnapshotSummary{RunID: s.RunID, Namespace: s.Namespace, ID: s.FlowID, Revision: s.Revision,
-			State: string(s.State), RolledBackBy: s.RolledBackBy, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+			State: string(s.State), Server: s.Server.URL, Tenant: tenantName(s.Server.URL, s.Server.Tenant),
+			RolledBackBy: s.RolledBackBy, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 		if s.NewRevision > 0 {
 			sum.NewRevision = intPtr(s.NewRevision)
 		}
@@ -91,11 +95,19 @@ func (*Demo) Kind() Kind { return KindDemo }
 // (a rollback moves the flows it restored from migrated to restored).
 func StatusReport(progress []store.NamespaceProgress, runs []store.Run, now time.Time) *Report {
 	rec := NewRecorder("status", "", now)
+	servers := map[string]bool{}
 	for _, p := range progress {
-		rec.AddNamespace(p.Namespace, CountsFromMap(p.Counts))
-		rec.lastScan(p.Namespace, p.LastScan, p.RunID)
+		servers[p.Server.URL+"\x00"+p.Server.Tenant] = true
+	}
+	for _, p := range progress {
+		ns := p.Namespace
+		if len(servers) > 1 { // one state file, several servers: never add their counts together
+			ns += " @ " + serverText(p.Server.URL, tenantName(p.Server.URL, p.Server.Tenant))
+		}
+		rec.AddNamespace(ns, CountsFromMap(p.Counts))
+		rec.lastScan(ns, p.LastScan, p.RunID)
 		if !p.Complete {
-			rec.Warn("namespace " + p.Namespace + ": its last scan (run " + p.RunID + ") did not complete")
+			rec.Warn("namespace " + ns + ": its last scan (run " + p.RunID + ") did not complete")
 		}
 	}
 	rep := rec.Finish(now)
@@ -112,10 +124,8 @@ func RunSummaries(runs []store.Run) []RunSummary {
 	out := make([]RunSummary, 0, len(runs))
 	for _, r := range runs {
 		s := RunSummary{RunID: r.ID, Command: r.Command, Status: r.Status, Selection: r.Selection, Server: r.Server,
-			Tenant: r.Tenant, StartedAt: r.StartedAt, Summary: CountsFromMap(r.Counters), Error: r.Error}
-		if r.Server != "" && r.Tenant == "" {
-			s.Tenant = TenantNone
-		}
+			Tenant: tenantName(r.Server, r.Tenant), Instance: r.Instance, StartedAt: r.StartedAt,
+			Summary: CountsFromMap(r.Counters), Error: r.Error}
 		if !r.FinishedAt.IsZero() {
 			t := r.FinishedAt
 			s.FinishedAt = &t
@@ -126,3 +136,12 @@ func RunSummaries(runs []store.Run) []RunSummary {
 }
 
 func intPtr(i int) *int { return &i }
+
+// tenantName is a record's tenant as reports spell it: none on a server
+// without tenants.
+func tenantName(server, tenant string) string {
+	if server != "" && tenant == "" {
+		return TenantNone
+	}
+	return tenant
+}
