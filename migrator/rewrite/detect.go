@@ -124,20 +124,43 @@ func eachPluginMapping(d *Document, visit func(m *yaml.Node, path string)) {
 }
 
 // eachScalarValue visits every scalar value (never a mapping key) with its path.
-func eachScalarValue(n *yaml.Node, path string, visit func(s *yaml.Node, path string)) {
+func eachScalarValue(n *yaml.Node, path string, visit func(s *yaml.Node, path func() string)) {
+	eachScalar(n, nil, visit)
+}
+
+// scalarPath is the path of a node as a chain to its parent, turned into
+// text only when a finding needs it: most scalars are visited and left.
+type scalarPath struct {
+	parent *scalarPath
+	key    string
+	index  int // a sequence item's index when key is ""
+}
+
+func (p *scalarPath) String() string {
+	if p == nil {
+		return ""
+	}
+	parent := p.parent.String()
+	if p.key == "" {
+		return parent + "[" + strconv.Itoa(p.index) + "]"
+	}
+	return detectChildPath(parent, p.key)
+}
+
+func eachScalar(n *yaml.Node, path *scalarPath, visit func(s *yaml.Node, path func() string)) {
 	if n == nil {
 		return
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
-		visit(n, path)
+		visit(n, path.String)
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			eachScalarValue(n.Content[i+1], detectChildPath(path, n.Content[i].Value), visit)
+			eachScalar(n.Content[i+1], &scalarPath{parent: path, key: n.Content[i].Value}, visit)
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			eachScalarValue(c, path+"["+strconv.Itoa(i)+"]", visit)
+			eachScalar(c, &scalarPath{parent: path, index: i}, visit)
 		}
 	}
 }

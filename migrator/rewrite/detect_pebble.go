@@ -34,11 +34,11 @@ func NewPebbleVersionArgRule() Rule {
 			})
 		},
 		detect: func(d *Document, f *detectFindings) {
-			eachScalarValue(d.Root, "", func(s *yaml.Node, path string) {
-				if !versionArgPattern.MatchString(s.Value) {
-					return
+			eachScalarValue(d.Root, "", func(s *yaml.Node, path func() string) {
+				if !strings.Contains(s.Value, "version") || !versionArgPattern.MatchString(s.Value) {
+					return // the word first: the pattern backtracks over every scalar
 				}
-				f.add(nil, path, CodePebbleVersionArg, SeverityAdvisory, Kestra2GuideURL,
+				f.add(nil, path(), CodePebbleVersionArg, SeverityAdvisory, Kestra2GuideURL,
 					"line %d: a Pebble read()/fileURI() call uses the `version=` argument, renamed `revision` in 2.0 "+
 						"with no fallback: update the expression by hand", s.Line)
 			})
@@ -72,14 +72,17 @@ func NewIonReadRule() Rule {
 			if len(producers) == 0 {
 				return
 			}
-			eachScalarValue(d.Root, "", func(s *yaml.Node, path string) {
+			eachScalarValue(d.Root, "", func(s *yaml.Node, path func() string) {
+				if !strings.Contains(s.Value, "read") {
+					return
+				}
 				for _, sm := range ionReadPattern.FindAllStringSubmatch(s.Value, -1) {
 					id := sm[2] + sm[3]
 					typ, ok := producers[id]
 					if sm[1] != "" || !ok {
 						continue
 					}
-					f.add(nil, path, CodeIonRead, SeverityAdvisory, guideIonBinaryFormat,
+					f.add(nil, path(), CodeIonRead, SeverityAdvisory, guideIonBinaryFormat,
 						"line %d: read(outputs.%s...) reads the output of %s (%s), an ION file that is binary in 2.0: read() returns "+
 							"bytes, not text; wrap it: fromIon(read(...)) for the first row, fromIon(read(...), allRows=true) for all rows",
 						s.Line, id, id, typ)

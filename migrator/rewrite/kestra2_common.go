@@ -35,11 +35,17 @@ func walkMappings(n *yaml.Node, path, under string, visit mappingVisitor) {
 	case yaml.MappingNode:
 		visit(n, path, under)
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			walkMappings(n.Content[i+1], joinPath(path, k.Value), k.Value, visit)
+			k, v := n.Content[i], n.Content[i+1]
+			if v.Kind == yaml.ScalarNode || v.Kind == yaml.AliasNode {
+				continue // no mapping below: no path to build
+			}
+			walkMappings(v, joinPath(path, k.Value), k.Value, visit)
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
+			if c.Kind == yaml.ScalarNode || c.Kind == yaml.AliasNode {
+				continue
+			}
 			walkMappings(c, path+"["+strconv.Itoa(i)+"]", "", visit)
 		}
 	case yaml.DocumentNode:
