@@ -4,7 +4,7 @@
 # copies of the corpus's legacy flows (../shared/corpus/dep_*.yml, never
 # copied into the repository) and prints files/s and the ratio (goal: >= 50).
 # yq is installed into a temporary GOBIN from the Go module proxy and removed
-# afterwards. Usage: .ci/bench-fix-vs-yq.sh [CORPUS_DIR] [COPIES]
+# afterwards. Usage: [FIX_ARGS="--rules runner-to-task-runner"] .ci/bench-fix-vs-yq.sh [CORPUS_DIR] [COPIES]
 set -eu
 repo=$(cd "$(dirname "$0")/.." && pwd)
 corpus=${1:-$repo/../shared/corpus}
@@ -48,7 +48,7 @@ timed sh -c 'for f in "$1"/yq/*/*.yml; do "$2" -i ".id = .id" "$f" || exit 1; do
 yq_s=$took yq_cpu=$cpu
 sync # fix's durability step must not pay for flushing what the yq loop wrote
 
-timed env XDG_CONFIG_HOME="$work/cfg" "$work/bin/kestra-migrator" fix --write --log-level error -o json --output "$work/report.json" "$work/fix"
+timed env XDG_CONFIG_HOME="$work/cfg" "$work/bin/kestra-migrator" fix --write --log-level error -o json --output "$work/report.json" ${FIX_ARGS:-} "$work/fix"
 fix_s=$took fix_cpu=$cpu
 # 4: some corpus flows are unsupported (left as they are), which is expected
 [ "$code" -eq 0 ] || [ "$code" -eq 4 ] || { echo "fix --write exited $code" >&2; exit 1; }
