@@ -53,7 +53,7 @@ type detectRule struct {
 	name     string
 	keys     []string
 	url      string
-	mentions func(src []byte) bool
+	mentions func(s *srcScan) bool // the byte scan, over a shared scan
 	detect   func(d *Document, f *detectFindings)
 }
 
@@ -61,7 +61,9 @@ type detectRule struct {
 func (r *detectRule) Info() RuleInfo { return RuleInfo{Name: r.name, Keys: r.keys, URL: r.url} }
 
 // Mentions implements Rule.
-func (r *detectRule) Mentions(src []byte) bool { return r.mentions(src) }
+func (r *detectRule) Mentions(src []byte) bool { return r.mentions(newScan(src)) }
+
+func (r *detectRule) mentionsIn(s *srcScan) bool { return r.mentions(s) }
 
 // Plan implements Rule: one outcome per finding, with no edit.
 func (r *detectRule) Plan(d *Document) []Outcome {
@@ -397,10 +399,11 @@ func isKestraNameChar(c byte) bool {
 // looks for each '(' (rare outside expressions and scripts) and back over
 // what YAML may turn into Pebble white space: blanks, line breaks (folding)
 // and backslash escapes.
-func mayCall(src []byte, names []string, rest func(after []byte) bool) bool {
-	if mayHideWords(src) {
+func mayCall(s *srcScan, names []string, rest func(after []byte) bool) bool {
+	if s.hideWords() {
 		return true
 	}
+	src := s.src
 	for from := 0; ; {
 		i := bytes.IndexByte(src[from:], '(')
 		if i < 0 {

@@ -31,7 +31,7 @@ const (
 func NewPluginDefaultsRule() Rule {
 	keys := []string{"pluginDefaults", "taskDefaults"}
 	return &detectRule{name: DetectPluginDefaultsName, keys: keys, url: guidePluginDefaults,
-		mentions: func(src []byte) bool { return mayContainAny(src, "Defaults") },
+		mentions: func(s *srcScan) bool { return s.keyOrEscape(keys...) },
 		detect: func(d *Document, f *detectFindings) {
 			for _, k := range keys {
 				if mergedValue(d.Root, k) == nil {
@@ -68,7 +68,7 @@ func NewTriggerConditionsRule() Rule {
 	return &detectRule{name: DetectTriggerConditionsName, keys: keys, url: guideTriggerConditions,
 		// "ditions" is in conditions, scheduleConditions and preconditions;
 		// both needles start with rarer bytes than 'c' or 't'.
-		mentions: func(src []byte) bool { return mayContainAny(src, "ditions", "Window") },
+		mentions: func(s *srcScan) bool { return s.keyOrEscape(keys...) },
 		detect: func(d *Document, f *detectFindings) {
 			eachRootTrigger(d, func(t *yaml.Node, path string) {
 				id := idOrUnknown(scalarText(mergedValue(t, "id")))
@@ -129,7 +129,7 @@ func NewTriggerInputsRule() Rule {
 	}
 	triggers := newTypeMatcher(names...)
 	return &detectRule{name: DetectTriggerInputsName, url: Kestra2GuideURL,
-		mentions: func(src []byte) bool { return mayContainAny(src, "inputs") && triggers.mentionedIn(src) },
+		mentions: func(s *srcScan) bool { return s.typeMatch(triggers) && s.keyOrEscape("inputs") },
 		detect: func(d *Document, f *detectFindings) {
 			needed := triggerNeededInputs(mergedValue(d.Root, "inputs"))
 			if len(needed) == 0 {
@@ -253,7 +253,7 @@ var workerTagPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`
 // hand when there is one.
 func NewWorkerGroupRule() Rule {
 	return &detectRule{name: DetectWorkerGroupName, keys: []string{"workerGroup"}, url: guideWorkerGroupMigration,
-		mentions: func(src []byte) bool { return mayContainAny(src, "workerGroup") },
+		mentions: func(s *srcScan) bool { return s.keyOrEscape("workerGroup") },
 		detect: func(d *Document, f *detectFindings) {
 			eachPluginMapping(d, func(m *yaml.Node, path string) {
 				wg := mergedValue(m, "workerGroup")
@@ -307,7 +307,7 @@ var reservedIDs = func() map[string]bool {
 // flows keep the old id), so the engine never renames: the user does.
 func NewReservedFlowIDRule() Rule {
 	return &detectRule{name: DetectReservedFlowIDName, url: Kestra2GuideURL,
-		mentions: rootIDMayBeReserved,
+		mentions: func(s *srcScan) bool { return rootIDMayBeReserved(s.src) },
 		detect: func(d *Document, f *detectFindings) {
 			id := scalarText(mergedValue(d.Root, "id"))
 			if !reservedIDs[id] {

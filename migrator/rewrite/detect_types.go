@@ -96,7 +96,7 @@ func removedTypeMatcher() typeMatcher {
 // rewrite: codes removed-type and foreach-loop, blocking.
 func NewRemovedTypesRule() Rule {
 	types := removedTypeMatcher()
-	return &detectRule{name: DetectRemovedTypesName, url: Kestra2GuideURL, mentions: types.mentionedIn,
+	return &detectRule{name: DetectRemovedTypesName, url: Kestra2GuideURL, mentions: func(s *srcScan) bool { return s.typeMatch(types) },
 		detect: func(d *Document, f *detectFindings) {
 			eachPluginMapping(d, func(m *yaml.Node, path string) {
 				t := scalarText(mergedValue(m, "type"))
@@ -124,7 +124,7 @@ var stateStoreTaskTypes = newTypeMatcher(
 // `name`: state_kv.go), so here the code is blocking until that rewrite
 // exists.
 func NewStateStoreRule() Rule {
-	return &detectRule{name: DetectStateStoreName, url: Kestra2GuideURL, mentions: stateStoreTaskTypes.mentionedIn,
+	return &detectRule{name: DetectStateStoreName, url: Kestra2GuideURL, mentions: func(s *srcScan) bool { return s.typeMatch(stateStoreTaskTypes) },
 		detect: func(d *Document, f *detectFindings) {
 			eachPluginMapping(d, func(m *yaml.Node, path string) {
 				t := scalarText(mergedValue(m, "type"))
@@ -190,7 +190,7 @@ func sdkAuthMatcher() typeMatcher {
 // sdk-auth-required (blocking) and sdk-auth-advisory (advisory).
 func NewSDKAuthRule() Rule {
 	types := sdkAuthMatcher()
-	return &detectRule{name: DetectSDKAuthName, url: guideSDKAuth, mentions: types.mentionedIn,
+	return &detectRule{name: DetectSDKAuthName, url: guideSDKAuth, mentions: func(s *srcScan) bool { return s.typeMatch(types) },
 		detect: func(d *Document, f *detectFindings) {
 			eachPluginMapping(d, func(m *yaml.Node, path string) {
 				t := scalarText(mergedValue(m, "type"))

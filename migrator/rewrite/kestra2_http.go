@@ -23,8 +23,10 @@ func (HTTPBasicAuthRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (HTTPBasicAuthRule) Mentions(src []byte) bool {
-	return mentionsKeyOrEscape(src, "basicAuthUser", "basicAuthPassword")
+func (r HTTPBasicAuthRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (HTTPBasicAuthRule) mentionsIn(s *srcScan) bool {
+	return s.keyOrEscape("basicAuthUser", "basicAuthPassword")
 }
 
 var basicAuthKeys = [...][2]string{{"basicAuthUser", "username"}, {"basicAuthPassword", "password"}}
@@ -169,9 +171,9 @@ func (HTTPOptionsRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (HTTPOptionsRule) Mentions(src []byte) bool {
-	return mentionsKeyOrEscape(src, "connectionPoolIdleTimeout")
-}
+func (r HTTPOptionsRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (HTTPOptionsRule) mentionsIn(s *srcScan) bool { return s.keyOrEscape("connectionPoolIdleTimeout") }
 
 // Plan implements Rule.
 func (HTTPOptionsRule) Plan(d *Document) []Outcome {

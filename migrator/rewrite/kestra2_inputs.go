@@ -69,8 +69,10 @@ func (InputIDRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (InputIDRule) Mentions(src []byte) bool {
-	return mentionsKeyOrEscape(src, "inputs", "onResume") && mentionsKeyOrEscape(src, "name")
+func (r InputIDRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (InputIDRule) mentionsIn(s *srcScan) bool {
+	return s.keyOrEscape("inputs", "onResume") && s.keyOrEscape("name")
 }
 
 // Plan implements Rule.
@@ -100,7 +102,9 @@ func (InputTypesRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (InputTypesRule) Mentions(src []byte) bool { return mentionsWord(src, "BOOLEAN", "ENUM") }
+func (r InputTypesRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (InputTypesRule) mentionsIn(s *srcScan) bool { return s.word("BOOLEAN", "ENUM") }
 
 // Plan implements Rule.
 func (InputTypesRule) Plan(d *Document) []Outcome {
@@ -141,8 +145,10 @@ func (MultiselectValuesRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (MultiselectValuesRule) Mentions(src []byte) bool {
-	return mentionsWord(src, "MULTISELECT") && mentionsKeyOrEscape(src, "options")
+func (r MultiselectValuesRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (MultiselectValuesRule) mentionsIn(s *srcScan) bool {
+	return s.word("MULTISELECT") && s.keyOrEscape("options")
 }
 
 // Plan implements Rule.
@@ -169,8 +175,10 @@ func (InputRequiredDefaultsRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (InputRequiredDefaultsRule) Mentions(src []byte) bool {
-	return mentionsKeyOrEscape(src, "required") && mentionsKeyOrEscape(src, "defaults")
+func (r InputRequiredDefaultsRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (InputRequiredDefaultsRule) mentionsIn(s *srcScan) bool {
+	return s.keyOrEscape("required") && s.keyOrEscape("defaults")
 }
 
 // Plan implements Rule.

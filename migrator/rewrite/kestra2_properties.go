@@ -62,7 +62,9 @@ func (MaxAttemptsRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (MaxAttemptsRule) Mentions(src []byte) bool { return mentionsKeyOrEscape(src, "maxAttempt") }
+func (r MaxAttemptsRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (MaxAttemptsRule) mentionsIn(s *srcScan) bool { return s.keyOrEscape("maxAttempt") }
 
 // Plan implements Rule.
 func (MaxAttemptsRule) Plan(d *Document) []Outcome {
@@ -90,8 +92,10 @@ func (PauseDurationRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (PauseDurationRule) Mentions(src []byte) bool {
-	return mentionsKeyOrEscape(src, "delay") && pauseTypes.mentioned(src)
+func (r PauseDurationRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (PauseDurationRule) mentionsIn(s *srcScan) bool {
+	return s.keyOrEscape("delay") && s.typeName(pauseTypes)
 }
 
 // Plan implements Rule.
@@ -121,8 +125,10 @@ func (FetchTypeRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (FetchTypeRule) Mentions(src []byte) bool {
-	return mentionsKeyOrEscape(src, "fetchType") && fetchTypes.mentioned(src)
+func (r FetchTypeRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (FetchTypeRule) mentionsIn(s *srcScan) bool {
+	return s.keyOrEscape("fetchType") && s.typeName(fetchTypes)
 }
 
 // Plan implements Rule.
@@ -174,7 +180,9 @@ func (CancelledStateRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (CancelledStateRule) Mentions(src []byte) bool { return mentionsWord(src, "CANCELED") }
+func (r CancelledStateRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (CancelledStateRule) mentionsIn(s *srcScan) bool { return s.word("CANCELED") }
 
 // Plan implements Rule.
 func (CancelledStateRule) Plan(d *Document) []Outcome {
@@ -237,7 +245,9 @@ func (LocalDeleteRecursiveRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (LocalDeleteRecursiveRule) Mentions(src []byte) bool { return localDeleteTypes.mentioned(src) }
+func (r LocalDeleteRecursiveRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (LocalDeleteRecursiveRule) mentionsIn(s *srcScan) bool { return s.typeName(localDeleteTypes) }
 
 // Plan implements Rule. Defaults entries are left alone: each task gets the
 // pin itself.
@@ -317,9 +327,11 @@ func (RemovedPropertiesRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (RemovedPropertiesRule) Mentions(src []byte) bool {
-	return mentionsKeyOrEscape(src, "backfill", "backfills", "minLogLevel") ||
-		mentionsKeyOrEscape(src, "outputs") && subflowTypes.mentioned(src)
+func (r RemovedPropertiesRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (RemovedPropertiesRule) mentionsIn(s *srcScan) bool {
+	return s.keyOrEscape("backfill", "backfills", "minLogLevel") ||
+		s.keyOrEscape("outputs") && s.typeName(subflowTypes)
 }
 
 // Plan implements Rule: one outcome per mapping.

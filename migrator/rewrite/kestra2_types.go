@@ -27,9 +27,9 @@ func (TypeRenamesRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule: one pass over the "io.kestra." words.
-func (TypeRenamesRule) Mentions(src []byte) bool {
-	return mentionsTypeName(src, typeRenameNames)
-}
+func (r TypeRenamesRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (TypeRenamesRule) mentionsIn(s *srcScan) bool { return s.typeName(typeRenameNames) }
 
 // typeRenameNames are the old names of the table.
 var typeRenameNames = func() typeSet {

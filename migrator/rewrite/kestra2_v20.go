@@ -24,8 +24,10 @@ func (ChecksWhenRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (ChecksWhenRule) Mentions(src []byte) bool {
-	return mentionsKeyOrEscape(src, "checks") && mentionsKeyOrEscape(src, "condition")
+func (r ChecksWhenRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (ChecksWhenRule) mentionsIn(s *srcScan) bool {
+	return s.keyOrEscape("checks") && s.keyOrEscape("condition")
 }
 
 // Plan implements Rule.
@@ -59,8 +61,10 @@ func (PurgeKVBehaviorRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (PurgeKVBehaviorRule) Mentions(src []byte) bool {
-	return mentionsKeyOrEscape(src, "expiredOnly") && purgeKVTypes.mentioned(src)
+func (r PurgeKVBehaviorRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (PurgeKVBehaviorRule) mentionsIn(s *srcScan) bool {
+	return s.keyOrEscape("expiredOnly") && s.typeName(purgeKVTypes)
 }
 
 // Plan implements Rule.
@@ -110,7 +114,9 @@ func (EEGitCloneRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (EEGitCloneRule) Mentions(src []byte) bool { return mentionsWord(src, EEGitClone.Old) }
+func (r EEGitCloneRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (EEGitCloneRule) mentionsIn(s *srcScan) bool { return s.typeWord(EEGitClone.Old) }
 
 // Plan implements Rule.
 func (EEGitCloneRule) Plan(d *Document) []Outcome {
@@ -180,9 +186,9 @@ func (PluginDefaultsNameRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (PluginDefaultsNameRule) Mentions(src []byte) bool {
-	return mentionsKeyOrEscape(src, "taskDefaults")
-}
+func (r PluginDefaultsNameRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (PluginDefaultsNameRule) mentionsIn(s *srcScan) bool { return s.keyOrEscape("taskDefaults") }
 
 // Plan implements Rule.
 func (PluginDefaultsNameRule) Plan(d *Document) []Outcome {

@@ -304,9 +304,21 @@ func (r *Rewriter) rewriteDocument(ctx context.Context, d *Document) (res Result
 	return res, nil
 }
 
+// mentions asks every rule's byte scan; the package's rules share one scan
+// of the source (scan.go), a rule from outside uses its own Mentions.
 func (r *Rewriter) mentions(src []byte) bool {
+	s := scanPool.Get().(*srcScan)
+	s.reset(src)
+	defer func() {
+		s.src = nil
+		scanPool.Put(s)
+	}()
 	for _, rule := range r.rules {
-		if rule.Mentions(src) {
+		if m, ok := rule.(scanMentioner); ok {
+			if m.mentionsIn(s) {
+				return true
+			}
+		} else if rule.Mentions(src) {
 			return true
 		}
 	}

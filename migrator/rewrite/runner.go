@@ -95,9 +95,9 @@ func (r *RunnerRule) Info() RuleInfo {
 var runnerKeys = []string{"runner", "docker", "dockerOptions"}
 
 // Mentions implements Rule.
-func (r *RunnerRule) Mentions(src []byte) bool {
-	return MentionsKey(src, runnerKeys...)
-}
+func (r *RunnerRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (r *RunnerRule) mentionsIn(s *srcScan) bool { return s.key(runnerKeys...) }
 
 // Plan implements Rule.
 func (r *RunnerRule) Plan(d *Document) []Outcome {

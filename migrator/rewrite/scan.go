@@ -1,0 +1,305 @@
+package rewrite
+
+import (
+	"bytes"
+	"sync"
+)
+
+// srcScan is what the byte scans of the package's rules look for, computed
+// once per source and shared: the fast path used to pay the sum of every
+// rule's own passes (29 of them, 77 MB/s), most of them the same few
+// searches (a backslash, an escape, a respelling, the candidate keys, the
+// io.kestra. names). Each part is computed on first use. A rule of the
+// package implements scanMentioner; its Mentions is mentionsIn on a fresh
+// scan, so the soundness tests of Mentions test mentionsIn too. Rules from
+// outside the package keep their own Mentions.
+type srcScan struct {
+	src []byte
+
+	slash, hide, respell tri
+
+	keysDone bool
+	keyMask  uint64 // bit i: scanKeys[i] is a candidate key of src
+
+	typesDone bool
+	typesOver bool // more names than types holds: ask the direct scan
+	nTypes    int
+	types     [maxScanTypes][2]int32 // spans of the io.kestra. names
+}
+
+// scanMentioner is implemented by the package's rules: Mentions over a
+// shared scan.
+type scanMentioner interface {
+	mentionsIn(s *srcScan) bool
+}
+
+type tri uint8
+
+const (
+	triUnknown tri = iota
+	triNo
+	triYes
+)
+
+const maxScanTypes = 256
+
+var scanPool = sync.Pool{New: func() any { return new(srcScan) }}
+
+// newScan is a scan of src (for one call of Mentions).
+func newScan(src []byte) *srcScan {
+	s := &srcScan{}
+	s.reset(src)
+	return s
+}
+
+func (s *srcScan) reset(src []byte) {
+	s.src = src
+	s.slash, s.hide, s.respell = triUnknown, triUnknown, triUnknown
+	s.keysDone, s.keyMask = false, 0
+	s.typesDone, s.typesOver, s.nTypes = false, false, 0
+}
+
+func (t *tri) get(src []byte, f func([]byte) bool) bool {
+	if *t == triUnknown {
+		*t = triNo
+		if f(src) {
+			*t = triYes
+		}
+	}
+	return *t == triYes
+}
+
+func hasBackslash(src []byte) bool { return bytes.IndexByte(src, '\\') >= 0 }
+
+// backslash: src has a '\\' anywhere.
+func (s *srcScan) backslash() bool { return s.slash.get(s.src, hasBackslash) }
+
+// hideWords is mayHideWords(src).
+func (s *srcScan) hideWords() bool {
+	if !s.backslash() {
+		return false // mayHideWords needs a backslash
+	}
+	return s.hide.get(s.src, mayHideWords)
+}
+
+// mayRespell is mayRespell(src).
+func (s *srcScan) mayRespell() bool { return s.respell.get(s.src, mayRespell) }
+
+// contains: one of words is in src.
+func (s *srcScan) contains(words ...string) bool {
+	for _, w := range words {
+		if bytes.Contains(s.src, []byte(w)) {
+			return true
+		}
+	}
+	return false
+}
+
+// word is mentionsWord(src, words...).
+func (s *srcScan) word(words ...string) bool {
+	return s.backslash() || s.contains(words...)
+}
+
+// mayContain is mayContainAny(src, words...).
+func (s *srcScan) mayContain(words ...string) bool {
+	return s.contains(words...) || s.hideWords()
+}
+
+// key is MentionsKey(src, keys...).
+func (s *srcScan) key(keys ...string) bool {
+	if s.mayRespell() {
+		return true
+	}
+	for _, k := range keys {
+		bit, ok := scanKeyBit[k]
+		if !ok { // not a word the shared pass collects: its own scan
+			if MentionsKey(s.src, k) {
+				return true
+			}
+			continue
+		}
+		s.collectKeys()
+		if s.keyMask&bit != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// keyOrEscape is mentionsKeyOrEscape(src, keys...): a backslash, or
+// MentionsKey in a source that holds one of the words. The shared key pass
+// makes the word search (a prefilter there) needless, except where
+// MentionsKey says yes for a respelling alone.
+func (s *srcScan) keyOrEscape(keys ...string) bool {
+	if s.backslash() {
+		return true
+	}
+	if s.mayRespell() {
+		return s.contains(keys...)
+	}
+	return s.key(keys...)
+}
+
+// typeWord is mentionsWord(src, name) for a name that starts with
+// "io.kestra." and is made of name bytes: every occurrence of it lies
+// inside a run of name bytes, which the first "io.kestra." of the run
+// starts, so inside one of the recorded spans.
+func (s *srcScan) typeWord(name string) bool {
+	if s.backslash() {
+		return true
+	}
+	found, ok := s.anyType(func(t []byte) bool { return bytes.Contains(t, []byte(name)) })
+	if !ok {
+		return s.contains(name)
+	}
+	return found
+}
+
+// scanKeys are the keys the shared pass looks for: the keys the package's
+// byte scans ask about, each made of word bytes only (A-Z, a-z, 0-9, _).
+var scanKeys = []string{
+	"runner", "docker", "dockerOptions",
+	"inputs", "onResume", "name", "options", "required", "defaults",
+	"maxAttempt", "delay", "fetchType", "backfill", "backfills", "minLogLevel", "outputs",
+	"basicAuthUser", "basicAuthPassword", "connectionPoolIdleTimeout",
+	"checks", "condition", "expiredOnly", "taskDefaults",
+	// the detections' keys
+	"pluginDefaults", "scheduleConditions", "conditions", "preconditions", "timeWindow", "workerGroup",
+}
+
+var (
+	scanKeyBit  = map[string]uint64{}
+	scanKeyLens uint64 // bit n: some scan key is n bytes long (n < 64)
+)
+
+func init() {
+	if len(scanKeys) > 64 {
+		panic("rewrite: more than 64 scan keys")
+	}
+	for i, k := range scanKeys {
+		for j := 0; j < len(k); j++ {
+			if !keyWordByte[k[j]] || len(k) >= 64 {
+				panic("rewrite: scan key " + k + " is not a short word")
+			}
+		}
+		scanKeyBit[k] = 1 << i
+		scanKeyLens |= 1 << len(k)
+	}
+}
+
+var keyWordByte = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+	}
+	return t
+}()
+
+var keyEndByte = func() (t [256]bool) {
+	for _, c := range []byte{':', '\n', '\r', '#', ',', '}', ']'} {
+		t[c] = true
+	}
+	return t
+}()
+
+// collectKeys finds every maximal run of word bytes that MentionsKey would
+// accept as a key (keyBefore at its start, keyAfter at its end) and sets
+// the bit of each scan key among them. For a key made of word bytes, the
+// text MentionsKey matches is such a run: the byte before it and the byte
+// after it are not word bytes (keyBefore and keyAfter accept none), so the
+// two agree exactly. keyAfter holds at the end b of a run when an optional
+// quote and blanks lead from b to a byte that may end a key (or to the end
+// of src): so the pass goes from one such byte to the next and looks back
+// over blanks and a quote for the run (a tight loop over bytes, no branch
+// per word).
+func (s *srcScan) collectKeys() {
+	if s.keysDone {
+		return
+	}
+	s.keysDone = true
+	src := s.src
+	n := len(src)
+	for t := 0; t <= n; t++ {
+		for t < n && !keyEndByte[src[t]] {
+			t++
+		}
+		b := t
+		for b > 0 && (src[b-1] == ' ' || src[b-1] == '\t') {
+			b--
+		}
+		if b > 0 && (src[b-1] == '"' || src[b-1] == '\'') {
+			b--
+		}
+		a := b
+		for a > 0 && keyWordByte[src[a-1]] {
+			a--
+		}
+		if l := b - a; l > 0 && l < 64 && scanKeyLens&(1<<l) != 0 && keyBefore(src, a) {
+			s.keyMask |= scanKeyBit[string(src[a:b])]
+		}
+	}
+}
+
+// collectTypes records the span of every dotted name starting with
+// "io.kestra." (as mentionsTypeName and mentionedIn find them).
+func (s *srcScan) collectTypes() {
+	if s.typesDone {
+		return
+	}
+	s.typesDone = true
+	src := s.src
+	prefix := []byte("io.kestra.")
+	for from := 0; ; {
+		i := bytes.Index(src[from:], prefix)
+		if i < 0 {
+			return
+		}
+		start := from + i
+		end := start + len(prefix)
+		for end < len(src) && kestraNameChars[src[end]] {
+			end++
+		}
+		if s.nTypes == maxScanTypes || end > 1<<31-1 {
+			s.typesOver = true
+			return
+		}
+		s.types[s.nTypes] = [2]int32{int32(start), int32(end)}
+		s.nTypes++
+		from = end
+	}
+}
+
+// anyType reports whether one of the io.kestra. names satisfies has; ok is
+// false when the names did not fit (the caller scans on its own).
+func (s *srcScan) anyType(has func([]byte) bool) (found, ok bool) {
+	s.collectTypes()
+	if s.typesOver {
+		return false, false
+	}
+	for _, t := range s.types[:s.nTypes] {
+		if has(s.src[t[0]:t[1]]) {
+			return true, true
+		}
+	}
+	return false, true
+}
+
+// typeName is mentionsTypeName(src, names).
+func (s *srcScan) typeName(names typeSet) bool {
+	if s.backslash() {
+		return true
+	}
+	found, ok := s.anyType(func(t []byte) bool { return names[string(t)] })
+	if !ok {
+		return mentionsTypeName(s.src, names)
+	}
+	return found
+}
+
+// typeMatch is m.mentionedIn(src).
+func (s *srcScan) typeMatch(m typeMatcher) bool {
+	found, ok := s.anyType(m.hasBytes)
+	if !ok {
+		return m.mentionedIn(s.src)
+	}
+	return found || s.hideWords()
+}
