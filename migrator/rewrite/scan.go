@@ -168,8 +168,9 @@ var scanKeys = []string{
 }
 
 var (
-	scanKeyBit  = map[string]uint64{}
-	scanKeyLens uint64 // bit n: some scan key is n bytes long (n < 64)
+	scanKeyBit   = map[string]uint64{}
+	scanKeyLens  uint64          // bit n: some scan key is n bytes long (n < 64)
+	scanKeyTails [1 << 10]uint64 // bit c1<<8|c2: some scan key ends in the bytes c1, c2
 )
 
 func init() {
@@ -182,8 +183,13 @@ func init() {
 				panic("rewrite: scan key " + k + " is not a short word")
 			}
 		}
+		if len(k) < 2 {
+			panic("rewrite: scan key " + k + " is shorter than 2 bytes")
+		}
 		scanKeyBit[k] = 1 << i
 		scanKeyLens |= 1 << len(k)
+		tail := uint16(k[len(k)-2])<<8 | uint16(k[len(k)-1])
+		scanKeyTails[tail>>6] |= 1 << (tail & 63)
 	}
 }
 
@@ -223,17 +229,32 @@ func (s *srcScan) collectKeys() {
 			t++
 		}
 		b := t
-		for b > 0 && (src[b-1] == ' ' || src[b-1] == '\t') {
-			b--
+		if b < 2 {
+			continue
 		}
-		if b > 0 && (src[b-1] == '"' || src[b-1] == '\'') {
-			b--
+		if c := src[b-1]; !keyWordByte[c] {
+			if c != ' ' && c != '\t' && c != '"' && c != '\'' {
+				continue // no word right before: the common case of "":\n"
+			}
+			for b > 0 && (src[b-1] == ' ' || src[b-1] == '\t') {
+				b--
+			}
+			if b > 0 && (src[b-1] == '"' || src[b-1] == '\'') {
+				b--
+			}
+			if b < 2 {
+				continue
+			}
+		}
+		// the last two bytes first: most words are no scan key's tail
+		if tail := uint16(src[b-2])<<8 | uint16(src[b-1]); scanKeyTails[tail>>6]&(1<<(tail&63)) == 0 {
+			continue
 		}
 		a := b
-		for a > 0 && keyWordByte[src[a-1]] {
+		for a > 0 && keyWordByte[src[a-1]] && b-a < 64 {
 			a--
 		}
-		if l := b - a; l > 0 && l < 64 && scanKeyLens&(1<<l) != 0 && keyBefore(src, a) {
+		if l := b - a; l < 64 && scanKeyLens&(1<<l) != 0 && keyBefore(src, a) {
 			s.keyMask |= scanKeyBit[string(src[a:b])]
 		}
 	}
