@@ -65,6 +65,11 @@ func (r *detectRule) Mentions(src []byte) bool { return r.mentions(newScan(src))
 
 func (r *detectRule) mentionsIn(s *srcScan) bool { return r.mentions(s) }
 
+// reportOnly is implemented by the rules whose outcomes never edit.
+type reportOnly interface{ reportsOnly() }
+
+func (r *detectRule) reportsOnly() {}
+
 // Plan implements Rule: one outcome per finding, with no edit.
 func (r *detectRule) Plan(d *Document) []Outcome {
 	if d.Root == nil {

@@ -200,7 +200,7 @@ func (r *Rewriter) Rewrite(src []byte) (res Result, err error) {
 	if !r.mentions(src) {
 		return Result{Source: src, Status: StatusUpToDate}, nil
 	}
-	return r.rewrite(context.Background(), src)
+	return r.rewrite(context.Background(), src, true)
 }
 
 // RewriteContext is Rewrite that gives up when ctx is done, checking
@@ -210,20 +210,24 @@ func (r *Rewriter) RewriteContext(ctx context.Context, src []byte) (Result, erro
 	if !r.mentions(src) {
 		return Result{Source: src, Status: StatusUpToDate}, nil
 	}
-	return r.rewrite(ctx, src)
+	return r.rewrite(ctx, src, true)
 }
 
-// rewriteParsed is Rewrite without the fast path: it always parses.
+// rewriteParsed is Rewrite without the fast path: it always parses, and
+// every rule plans (the fuzz tests compare it with Rewrite).
 func (r *Rewriter) rewriteParsed(src []byte) (res Result, err error) {
-	return r.rewrite(context.Background(), src)
+	return r.rewrite(context.Background(), src, false)
 }
 
-func (r *Rewriter) rewrite(ctx context.Context, src []byte) (res Result, err error) {
+// rewrite parses src and rewrites it. With scans, a rule whose byte scan
+// says no is not asked to plan: its Mentions promises it would find
+// nothing (the same promise the fast path keeps for the whole flow).
+func (r *Rewriter) rewrite(ctx context.Context, src []byte, scans bool) (res Result, err error) {
 	d, err := ParseDocument(src)
 	if err != nil {
 		return Result{}, err
 	}
-	return r.rewriteDocument(ctx, d)
+	return r.rewriteDocument(ctx, d, scans)
 }
 
 // RewriteDocument is RewriteContext for a source the caller has parsed
@@ -233,10 +237,10 @@ func (r *Rewriter) RewriteDocument(ctx context.Context, d *Document) (Result, er
 	if !r.mentions(d.Src) {
 		return Result{Source: d.Src, Status: StatusUpToDate}, nil
 	}
-	return r.rewriteDocument(ctx, d)
+	return r.rewriteDocument(ctx, d, true)
 }
 
-func (r *Rewriter) rewriteDocument(ctx context.Context, d *Document) (res Result, err error) {
+func (r *Rewriter) rewriteDocument(ctx context.Context, d *Document, scans bool) (res Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			res, err = Result{}, &InternalError{Panic: p}
@@ -258,7 +262,7 @@ func (r *Rewriter) rewriteDocument(ctx context.Context, d *Document) (res Result
 		return Result{}, err
 	}
 	var supported []Outcome
-	for _, o := range r.plan(d) {
+	for _, o := range r.plan(d, scans, false) {
 		switch {
 		case o.Unsupported != "":
 			res.Unsupported = append(res.Unsupported, o)
@@ -314,20 +318,43 @@ func (r *Rewriter) mentions(src []byte) bool {
 		scanPool.Put(s)
 	}()
 	for _, rule := range r.rules {
-		if m, ok := rule.(scanMentioner); ok {
-			if m.mentionsIn(s) {
-				return true
-			}
-		} else if rule.Mentions(src) {
+		if ruleMentions(rule, s) {
 			return true
 		}
 	}
 	return false
 }
 
-func (r *Rewriter) plan(d *Document) []Outcome {
+// ruleMentions is rule.Mentions over the shared scan s.
+func ruleMentions(rule Rule, s *srcScan) bool {
+	if m, ok := rule.(scanMentioner); ok {
+		return m.mentionsIn(s)
+	}
+	return rule.Mentions(s.src)
+}
+
+// plan asks the rules for their outcomes on d, in rule order. With scans,
+// a rule whose byte scan of d.Src says no is skipped (it would find
+// nothing). editsOnly skips the rules that only report (detections: their
+// outcomes never edit), for the second pass, which looks for edits only.
+func (r *Rewriter) plan(d *Document, scans, editsOnly bool) []Outcome {
+	var s *srcScan
+	if scans {
+		s = scanPool.Get().(*srcScan)
+		s.reset(d.Src)
+		defer func() {
+			s.src = nil
+			scanPool.Put(s)
+		}()
+	}
 	var all []Outcome
 	for _, rule := range r.rules {
+		if _, ok := rule.(reportOnly); ok && editsOnly {
+			continue
+		}
+		if s != nil && !ruleMentions(rule, s) {
+			continue
+		}
 		name := rule.Info().Name
 		for _, o := range rule.Plan(d) {
 			o.Rule = name
@@ -370,7 +397,8 @@ func (r *Rewriter) apply(ctx context.Context, d *Document, outcomes []Outcome) (
 	if where, same := equalNodes(d.Root, got.Root, ""); !same {
 		return nil, fmt.Errorf("the result differs from the expected tree at %s", orRoot(where))
 	}
-	for _, o := range r.plan(got) {
+	// every rule that can edit plans again, scan or not
+	for _, o := range r.plan(got, false, true) {
 		if o.Unsupported == "" && o.changes() {
 			return nil, fmt.Errorf("a second pass would change %s again", o.Describe())
 		}
