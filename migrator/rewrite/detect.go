@@ -121,6 +121,17 @@ func eachPluginMapping(d *Document, visit func(m *yaml.Node, path string)) {
 		eachMapping(d.Root, "", visit)
 		return
 	}
+	if root == d.Root { // the document's shared walk, the same visits
+		for _, p := range d.mappingList() {
+			if p.top >= 0 {
+				if k := root.Content[p.top]; k.Kind == yaml.ScalarNode && k.Value == "variables" {
+					continue
+				}
+			}
+			visit(p.m, p.path)
+		}
+		return
+	}
 	visit(root, "")
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		if k := root.Content[i]; k.Kind == yaml.ScalarNode && k.Value == "variables" {

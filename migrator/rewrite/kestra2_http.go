@@ -34,7 +34,7 @@ var basicAuthKeys = [...][2]string{{"basicAuthUser", "username"}, {"basicAuthPas
 // Plan implements Rule.
 func (HTTPBasicAuthRule) Plan(d *Document) []Outcome {
 	var out []Outcome
-	walkMappings(d.Root, "", "", func(m *yaml.Node, path, _ string) {
+	d.eachMapping(func(m *yaml.Node, path, _ string) {
 		opts := mapValue(m, "options")
 		if opts == nil || opts.Kind != yaml.MappingNode ||
 			mapIndex(opts, "basicAuthUser") < 0 && mapIndex(opts, "basicAuthPassword") < 0 {
@@ -178,7 +178,7 @@ func (HTTPOptionsRule) mentionsIn(s *srcScan) bool { return s.keyOrEscape("conne
 // Plan implements Rule.
 func (HTTPOptionsRule) Plan(d *Document) []Outcome {
 	var out []Outcome
-	walkMappings(d.Root, "", "", func(m *yaml.Node, path, _ string) {
+	d.eachMapping(func(m *yaml.Node, path, _ string) {
 		opts := mapValue(m, "options")
 		if opts == nil || opts.Kind != yaml.MappingNode || mapIndex(opts, "connectionPoolIdleTimeout") < 0 {
 			return

@@ -21,7 +21,8 @@ type placed struct {
 }
 
 // inputDefinitions lists the input definitions of the document.
-func inputDefinitions(root *yaml.Node) []placed {
+func inputDefinitions(d *Document) []placed {
+	root := d.Root
 	var defs []placed
 	addList := func(seq *yaml.Node, path string) {
 		if seq == nil || seq.Kind != yaml.SequenceNode {
@@ -45,7 +46,7 @@ func inputDefinitions(root *yaml.Node) []placed {
 		}
 	}
 	addList(mapValue(root, "inputs"), "inputs")
-	walkMappings(root, "", "", func(m *yaml.Node, path, _ string) {
+	d.eachMapping(func(m *yaml.Node, path, _ string) {
 		addList(mapValue(m, "onResume"), joinPath(path, "onResume"))
 	})
 	return defs
@@ -78,7 +79,7 @@ func (InputIDRule) mentionsIn(s *srcScan) bool {
 // Plan implements Rule.
 func (InputIDRule) Plan(d *Document) []Outcome {
 	var out []Outcome
-	for _, def := range inputDefinitions(d.Root) {
+	for _, def := range inputDefinitions(d) {
 		if mapIndex(def.m, "name") < 0 {
 			continue
 		}
@@ -108,7 +109,7 @@ func (InputTypesRule) mentionsIn(s *srcScan) bool { return s.word("BOOLEAN", "EN
 
 // Plan implements Rule.
 func (InputTypesRule) Plan(d *Document) []Outcome {
-	defs := inputDefinitions(d.Root)
+	defs := inputDefinitions(d)
 	if outs := mapValue(d.Root, "outputs"); outs != nil && outs.Kind == yaml.SequenceNode {
 		for i, it := range outs.Content {
 			if it.Kind == yaml.MappingNode {
@@ -154,7 +155,7 @@ func (MultiselectValuesRule) mentionsIn(s *srcScan) bool {
 // Plan implements Rule.
 func (MultiselectValuesRule) Plan(d *Document) []Outcome {
 	var out []Outcome
-	for _, def := range inputDefinitions(d.Root) {
+	for _, def := range inputDefinitions(d) {
 		if typeOf(def.m) != "MULTISELECT" || mapIndex(def.m, "options") < 0 {
 			continue
 		}
@@ -184,7 +185,7 @@ func (InputRequiredDefaultsRule) mentionsIn(s *srcScan) bool {
 // Plan implements Rule.
 func (InputRequiredDefaultsRule) Plan(d *Document) []Outcome {
 	var out []Outcome
-	for _, def := range inputDefinitions(d.Root) {
+	for _, def := range inputDefinitions(d) {
 		if mapIndex(def.m, "defaults") < 0 || !isFalse(mapValue(def.m, "required")) {
 			continue
 		}

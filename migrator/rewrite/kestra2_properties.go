@@ -34,7 +34,7 @@ func (s typeSet) mentioned(src []byte) bool { return mentionsTypeName(src, s) }
 // `values` of a pluginDefaults entry (nil when it has none).
 func typedMappings(d *Document, types typeSet, fn func(m, props *yaml.Node, path string)) {
 	defaults := defaultsEntries(d.Root)
-	walkMappings(d.Root, "", "", func(m *yaml.Node, path, _ string) {
+	d.eachMapping(func(m *yaml.Node, path, _ string) {
 		if !types[typeOf(m)] {
 			return
 		}
@@ -69,7 +69,7 @@ func (MaxAttemptsRule) mentionsIn(s *srcScan) bool { return s.keyOrEscape("maxAt
 // Plan implements Rule.
 func (MaxAttemptsRule) Plan(d *Document) []Outcome {
 	var out []Outcome
-	walkMappings(d.Root, "", "", func(m *yaml.Node, path, under string) {
+	d.eachMapping(func(m *yaml.Node, path, under string) {
 		if under != "retry" || mapIndex(m, "maxAttempt") < 0 {
 			return
 		}
@@ -187,7 +187,7 @@ func (CancelledStateRule) mentionsIn(s *srcScan) bool { return s.word("CANCELED"
 // Plan implements Rule.
 func (CancelledStateRule) Plan(d *Document) []Outcome {
 	var out []Outcome
-	walkMappings(d.Root, "", "", func(m *yaml.Node, path, _ string) {
+	d.eachMapping(func(m *yaml.Node, path, _ string) {
 		keys := []string{"states"}
 		if exitTypes[typeOf(m)] {
 			keys = append(keys, "state")
@@ -254,7 +254,7 @@ func (LocalDeleteRecursiveRule) mentionsIn(s *srcScan) bool { return s.typeName(
 func (LocalDeleteRecursiveRule) Plan(d *Document) []Outcome {
 	var out []Outcome
 	defaults := defaultsEntries(d.Root)
-	walkMappings(d.Root, "", "", func(m *yaml.Node, path, _ string) {
+	d.eachMapping(func(m *yaml.Node, path, _ string) {
 		if !localDeleteTypes[typeOf(m)] || defaults[m] || mapIndex(m, "recursive") >= 0 {
 			return
 		}

@@ -98,7 +98,7 @@ func defaultsList(root *yaml.Node) []*yaml.Node {
 func (TypeRenamesRule) Plan(d *Document) []Outcome {
 	var out []Outcome
 	defaults := defaultsEntries(d.Root)
-	walkMappings(d.Root, "", "", func(m *yaml.Node, path, _ string) {
+	d.eachMapping(func(m *yaml.Node, path, _ string) {
 		row, ok := typeRenameIndex[typeOf(m)]
 		if !ok {
 			return

@@ -128,7 +128,7 @@ func (EEGitCloneRule) Plan(d *Document) []Outcome {
 			pinnedByDefaults = true
 		}
 	}
-	walkMappings(d.Root, "", "", func(m *yaml.Node, path, _ string) {
+	d.eachMapping(func(m *yaml.Node, path, _ string) {
 		typ := mapValue(m, "type")
 		if scalarString(typ) != EEGitClone.Old {
 			return

@@ -394,6 +394,7 @@ func (r *Rewriter) apply(ctx context.Context, d *Document, outcomes []Outcome) (
 	for _, o := range outcomes {
 		o.Mutate()
 	}
+	d.forgetWalk()
 	if where, same := equalNodes(d.Root, got.Root, ""); !same {
 		return nil, fmt.Errorf("the result differs from the expected tree at %s", orRoot(where))
 	}
