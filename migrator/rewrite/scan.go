@@ -21,6 +21,8 @@ type srcScan struct {
 	keysDone bool
 	keyMask  uint64 // bit i: scanKeys[i] is a candidate key of src
 
+	said [64]tri // the answer of the rule at each index of a Rewriter's rules
+
 	typesDone bool
 	typesOver bool // more names than types holds: ask the direct scan
 	nTypes    int
@@ -45,6 +47,18 @@ const maxScanTypes = 256
 
 var scanPool = sync.Pool{New: func() any { return new(srcScan) }}
 
+// getScan is a scan of src from the pool; putScan gives it back.
+func getScan(src []byte) *srcScan {
+	s := scanPool.Get().(*srcScan)
+	s.reset(src)
+	return s
+}
+
+func putScan(s *srcScan) {
+	s.src = nil
+	scanPool.Put(s)
+}
+
 // newScan is a scan of src (for one call of Mentions).
 func newScan(src []byte) *srcScan {
 	s := &srcScan{}
@@ -57,6 +71,22 @@ func (s *srcScan) reset(src []byte) {
 	s.slash, s.hide, s.respell = triUnknown, triUnknown, triUnknown
 	s.keysDone, s.keyMask = false, 0
 	s.typesDone, s.typesOver, s.nTypes = false, false, 0
+	s.said = [64]tri{}
+}
+
+// ruleSays is ruleMentions(rule, s) for the rule at index i of a rule set,
+// remembered: the fast path and the plan ask the same question.
+func (s *srcScan) ruleSays(i int, rule Rule) bool {
+	if i >= len(s.said) {
+		return ruleMentions(rule, s)
+	}
+	if s.said[i] == triUnknown {
+		s.said[i] = triNo
+		if ruleMentions(rule, s) {
+			s.said[i] = triYes
+		}
+	}
+	return s.said[i] == triYes
 }
 
 func (t *tri) get(src []byte, f func([]byte) bool) bool {
