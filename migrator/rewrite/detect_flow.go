@@ -307,7 +307,7 @@ var reservedIDs = func() map[string]bool {
 // flows keep the old id), so the engine never renames: the user does.
 func NewReservedFlowIDRule() Rule {
 	return &detectRule{name: DetectReservedFlowIDName, url: Kestra2GuideURL,
-		mentions: func(s *srcScan) bool { return rootIDMayBeReserved(s.src) },
+		mentions: rootIDMayBeReservedScan,
 		detect: func(d *Document, f *detectFindings) {
 			id := scalarText(mergedValue(d.Root, "id"))
 			if !reservedIDs[id] {
@@ -335,48 +335,89 @@ func rootIDMayBeReserved(src []byte) bool {
 		} else {
 			src = nil
 		}
-		line = bytes.TrimSuffix(line, []byte{'\r'})
-		if len(line) == 0 {
-			continue
-		}
-		switch line[0] {
-		case '?', '{', '[':
-			return true
-		case '-':
-			if bytes.HasPrefix(line, []byte("---")) && len(bytes.TrimSpace(line[3:])) > 0 && bytes.TrimSpace(line[3:])[0] != '#' {
-				return true
-			}
-			continue
-		case 'i', '"', '\'':
-		default:
-			continue
-		}
-		v, ok := rootLineValue(line, "id")
-		if !ok {
-			continue
-		}
-		found = true
-		for i := 1; i < len(v); i++ { // a comment starts at '#' after a blank
-			if v[i] == '#' && (v[i-1] == ' ' || v[i-1] == '\t') {
-				v = v[:i]
-				break
-			}
-		}
-		v = bytes.TrimSpace(v)
-		if len(v) == 0 || bytes.ContainsAny(v[:1], "&*!|>%@`") || bytes.IndexByte(v, '\\') >= 0 {
-			return true
-		}
-		if q := v[0]; q == '"' || q == '\'' {
-			if len(v) < 2 || v[len(v)-1] != q {
-				return true
-			}
-			v = v[1 : len(v)-1]
-		}
-		if reservedIDs[string(v)] {
+		if rootIDLine(line, &found) {
 			return true
 		}
 	}
 	return !found
+}
+
+// rootIDLineStart: a line starting with c may matter to rootIDLine (every
+// other line is skipped there).
+func rootIDLineStart(c byte) bool {
+	switch c {
+	case '?', '{', '[', '-', 'i', '"', '\'':
+		return true
+	}
+	return false
+}
+
+// rootIDMayBeReservedScan is rootIDMayBeReserved over the lines the shared
+// key pass found starting with a byte rootIDLine reads (or the whole
+// source when they were too many to keep).
+func rootIDMayBeReservedScan(s *srcScan) bool {
+	s.collectKeys()
+	if s.linesOver {
+		return rootIDMayBeReserved(s.src)
+	}
+	found := false
+	for _, start := range s.lines[:s.nLines] {
+		line := s.src[start:]
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i]
+		}
+		if rootIDLine(line, &found) {
+			return true
+		}
+	}
+	return !found
+}
+
+// rootIDLine reads one line (without its '\n') for rootIDMayBeReserved:
+// true when the answer is surely yes; found is set when the line is a
+// root `id:` line.
+func rootIDLine(line []byte, found *bool) bool {
+	line = bytes.TrimSuffix(line, []byte{'\r'})
+	if len(line) == 0 {
+		return false
+	}
+	switch line[0] {
+	case '?', '{', '[':
+		return true
+	case '-':
+		if bytes.HasPrefix(line, []byte("---")) && len(bytes.TrimSpace(line[3:])) > 0 && bytes.TrimSpace(line[3:])[0] != '#' {
+			return true
+		}
+		return false
+	case 'i', '"', '\'':
+	default:
+		return false
+	}
+	v, ok := rootLineValue(line, "id")
+	if !ok {
+		return false
+	}
+	*found = true
+	for i := 1; i < len(v); i++ { // a comment starts at '#' after a blank
+		if v[i] == '#' && (v[i-1] == ' ' || v[i-1] == '\t') {
+			v = v[:i]
+			break
+		}
+	}
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 || bytes.ContainsAny(v[:1], "&*!|>%@`") || bytes.IndexByte(v, '\\') >= 0 {
+		return true
+	}
+	if q := v[0]; q == '"' || q == '\'' {
+		if len(v) < 2 || v[len(v)-1] != q {
+			return true
+		}
+		v = v[1 : len(v)-1]
+	}
+	if reservedIDs[string(v)] {
+		return true
+	}
+	return false
 }
 
 // rootLineValue matches `key:` (plain or quoted, spaces before ':') at the

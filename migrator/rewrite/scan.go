@@ -23,6 +23,10 @@ type srcScan struct {
 
 	said [64]tri // the answer of the rule at each index of a Rewriter's rules
 
+	nLines    int
+	linesOver bool
+	lines     [maxScanLines]int // starts of the lines rootIDLine reads (collectKeys)
+
 	typesDone bool
 	typesOver bool // more names than types holds: ask the direct scan
 	nTypes    int
@@ -43,7 +47,10 @@ const (
 	triYes
 )
 
-const maxScanTypes = 256
+const (
+	maxScanTypes = 256
+	maxScanLines = 64
+)
 
 var scanPool = sync.Pool{New: func() any { return new(srcScan) }}
 
@@ -70,6 +77,7 @@ func (s *srcScan) reset(src []byte) {
 	s.src = src
 	s.slash, s.hide, s.respell = triUnknown, triUnknown, triUnknown
 	s.keysDone, s.keyMask = false, 0
+	s.nLines, s.linesOver = 0, false
 	s.typesDone, s.typesOver, s.nTypes = false, false, 0
 	s.said = [64]tri{}
 }
@@ -254,9 +262,15 @@ func (s *srcScan) collectKeys() {
 	s.keysDone = true
 	src := s.src
 	n := len(src)
+	if n > 0 && rootIDLineStart(src[0]) {
+		s.addLine(0)
+	}
 	for t := 0; t <= n; t++ {
 		for t < n && !keyEndByte[src[t]] {
 			t++
+		}
+		if t+1 < n && src[t] == '\n' && rootIDLineStart(src[t+1]) {
+			s.addLine(t + 1)
 		}
 		b := t
 		if b < 2 {
@@ -288,6 +302,15 @@ func (s *srcScan) collectKeys() {
 			s.keyMask |= scanKeyBit[string(src[a:b])]
 		}
 	}
+}
+
+func (s *srcScan) addLine(start int) {
+	if s.nLines == maxScanLines {
+		s.linesOver = true
+		return
+	}
+	s.lines[s.nLines] = start
+	s.nLines++
 }
 
 // collectTypes records the span of every dotted name starting with

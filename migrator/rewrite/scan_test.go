@@ -1,0 +1,69 @@
+package rewrite
+
+import (
+	"strings"
+	"testing"
+)
+
+// assertScanAgrees: each question the shared scan answers has the answer of
+// the byte scan it replaces (scan.go), on src.
+func assertScanAgrees(t *testing.T, src []byte) {
+	t.Helper()
+	s := newScan(src)
+	for _, k := range append(append([]string{}, scanKeys...), "runnerX", "id", "type") {
+		if got, want := s.key(k), MentionsKey(src, k); got != want {
+			t.Fatalf("key(%q) = %v, MentionsKey says %v for:\n%s", k, got, want, src)
+		}
+		if got, want := s.keyOrEscape(k), mentionsKeyOrEscape(src, k); got != want {
+			t.Fatalf("keyOrEscape(%q) = %v, mentionsKeyOrEscape says %v for:\n%s", k, got, want, src)
+		}
+	}
+	for name, set := range map[string]typeSet{"renames": typeRenameNames, "pause": pauseTypes, "fetch": fetchTypes,
+		"localDelete": localDeleteTypes, "subflow": subflowTypes, "purgeKV": purgeKVTypes} {
+		if got, want := s.typeName(set), mentionsTypeName(src, set); got != want {
+			t.Fatalf("typeName(%s) = %v, mentionsTypeName says %v for:\n%s", name, got, want, src)
+		}
+	}
+	for name, m := range map[string]typeMatcher{"removed": removedTypeMatcher(), "stateStore": stateStoreTaskTypes, "sdkAuth": sdkAuthMatcher()} {
+		if got, want := s.typeMatch(m), m.mentionedIn(src); got != want {
+			t.Fatalf("typeMatch(%s) = %v, mentionedIn says %v for:\n%s", name, got, want, src)
+		}
+	}
+	if got, want := s.typeWord(EEGitClone.Old), mentionsWord(src, EEGitClone.Old); got != want {
+		t.Fatalf("typeWord = %v, mentionsWord says %v for:\n%s", got, want, src)
+	}
+	if got, want := rootIDMayBeReservedScan(s), rootIDMayBeReserved(src); got != want {
+		t.Fatalf("rootIDMayBeReservedScan = %v, rootIDMayBeReserved says %v for:\n%s", got, want, src)
+	}
+}
+
+func TestScanAgrees(t *testing.T) {
+	seeds := append(seedFlows(t), kestra2Seeds(t)...)
+	for _, s := range []string{
+		"",
+		"runner: x",
+		"\"runner\" : x",
+		"a: {runner}",
+		"x: [docker, 'dockerOptions']\n",
+		"k: *a\nrunner2: x\n",
+		"id: pause\n",
+		"---\nid: kill # c\n",
+		"i: x\n" + strings.Repeat("id: a\n", 80) + "id: pause\n",
+		"type: io.kestra.plugin.ee.git.Clone\n",
+		"type: xio.kestra.io.kestra.plugin.core.flow.Pause\n",
+		"name: \"a\\x41\"\n",
+		strings.Repeat("io.kestra.a ", 300) + "io.kestra.plugin.core.flow.Pause",
+	} {
+		seeds = append(seeds, []byte(s))
+	}
+	for _, src := range seeds {
+		assertScanAgrees(t, src)
+	}
+}
+
+func FuzzScanAgrees(f *testing.F) {
+	for _, s := range seedFlows(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src []byte) { assertScanAgrees(t, src) })
+}
