@@ -107,6 +107,16 @@ var inputTriggers = map[string]string{
 	"io.kestra.core.models.triggers.types.Webhook":  "Webhook",
 }
 
+var inputTriggersScan = scanGroupOfMatcher(inputTriggersMatcher())
+
+func inputTriggersMatcher() typeMatcher {
+	var names []string
+	for t := range inputTriggers {
+		names = append(names, t)
+	}
+	return newTypeMatcher(names...)
+}
+
 // triggerInput is an input a Schedule or Webhook trigger must supply.
 type triggerInput struct {
 	id      string // the input id, or "<formId>.<childId>" for a FORM child
@@ -123,13 +133,8 @@ type triggerInput struct {
 // `inputs` mapping. An input still written with the old `name` counts under
 // that name (the inputs rule renames it to `id`).
 func NewTriggerInputsRule() Rule {
-	var names []string
-	for t := range inputTriggers {
-		names = append(names, t)
-	}
-	triggers := newTypeMatcher(names...)
 	return &detectRule{name: DetectTriggerInputsName, url: Kestra2GuideURL,
-		mentions: func(s *srcScan) bool { return s.typeMatch(triggers) && s.keyOrEscape("inputs") },
+		mentions: func(s *srcScan) bool { return s.typeMatch(inputTriggersScan) && s.keyOrEscape("inputs") },
 		detect: func(d *Document, f *detectFindings) {
 			needed := triggerNeededInputs(mergedValue(d.Root, "inputs"))
 			if len(needed) == 0 {

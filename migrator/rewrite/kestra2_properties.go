@@ -95,7 +95,7 @@ func (PauseDurationRule) Info() RuleInfo {
 func (r PauseDurationRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
 
 func (PauseDurationRule) mentionsIn(s *srcScan) bool {
-	return s.keyOrEscape("delay") && s.typeName(pauseTypes)
+	return s.keyOrEscape("delay") && s.typeName(pauseScan)
 }
 
 // Plan implements Rule.
@@ -128,7 +128,7 @@ func (FetchTypeRule) Info() RuleInfo {
 func (r FetchTypeRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
 
 func (FetchTypeRule) mentionsIn(s *srcScan) bool {
-	return s.keyOrEscape("fetchType") && s.typeName(fetchTypes)
+	return s.keyOrEscape("fetchType") && s.typeName(fetchScan)
 }
 
 // Plan implements Rule.
@@ -247,7 +247,7 @@ func (LocalDeleteRecursiveRule) Info() RuleInfo {
 // Mentions implements Rule.
 func (r LocalDeleteRecursiveRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
 
-func (LocalDeleteRecursiveRule) mentionsIn(s *srcScan) bool { return s.typeName(localDeleteTypes) }
+func (LocalDeleteRecursiveRule) mentionsIn(s *srcScan) bool { return s.typeName(localDeleteScan) }
 
 // Plan implements Rule. Defaults entries are left alone: each task gets the
 // pin itself.
@@ -331,7 +331,7 @@ func (r RemovedPropertiesRule) Mentions(src []byte) bool { return r.mentionsIn(n
 
 func (RemovedPropertiesRule) mentionsIn(s *srcScan) bool {
 	return s.keyOrEscape("backfill", "backfills", "minLogLevel") ||
-		s.keyOrEscape("outputs") && s.typeName(subflowTypes)
+		s.keyOrEscape("outputs") && s.typeName(subflowScan)
 }
 
 // Plan implements Rule: one outcome per mapping.
@@ -403,3 +403,11 @@ func readsSubflowOutputs(d *Document, id string, skip *yaml.Node) string {
 	walk(d.Root, "")
 	return where
 }
+
+// the type groups of the properties rules' byte scans (scan.go)
+var (
+	pauseScan       = scanGroupOfSet(pauseTypes)
+	fetchScan       = scanGroupOfSet(fetchTypes)
+	localDeleteScan = scanGroupOfSet(localDeleteTypes)
+	subflowScan     = scanGroupOfSet(subflowTypes)
+)

@@ -29,7 +29,9 @@ func (TypeRenamesRule) Info() RuleInfo {
 // Mentions implements Rule: one pass over the "io.kestra." words.
 func (r TypeRenamesRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
 
-func (TypeRenamesRule) mentionsIn(s *srcScan) bool { return s.typeName(typeRenameNames) }
+func (TypeRenamesRule) mentionsIn(s *srcScan) bool { return s.typeName(typeRenameScan) }
+
+var typeRenameScan = scanGroupOfSet(typeRenameNames)
 
 // typeRenameNames are the old names of the table.
 var typeRenameNames = func() typeSet {

@@ -49,6 +49,8 @@ func (ChecksWhenRule) Plan(d *Document) []Outcome {
 
 var purgeKVTypes = newTypeSet("io.kestra.plugin.core.kv.PurgeKV")
 
+var purgeKVScan = scanGroupOfSet(purgeKVTypes)
+
 // PurgeKVBehaviorRule replaces PurgeKV `expiredOnly: X` by `behavior: {type:
 // key, expiredOnly: X}` (official migratePurgeKVExpiredOnly), the value's
 // text kept. A task that already sets behavior is left as it is. behavior
@@ -64,7 +66,7 @@ func (PurgeKVBehaviorRule) Info() RuleInfo {
 func (r PurgeKVBehaviorRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
 
 func (PurgeKVBehaviorRule) mentionsIn(s *srcScan) bool {
-	return s.keyOrEscape("expiredOnly") && s.typeName(purgeKVTypes)
+	return s.keyOrEscape("expiredOnly") && s.typeName(purgeKVScan)
 }
 
 // Plan implements Rule.
@@ -116,7 +118,7 @@ func (EEGitCloneRule) Info() RuleInfo {
 // Mentions implements Rule.
 func (r EEGitCloneRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
 
-func (EEGitCloneRule) mentionsIn(s *srcScan) bool { return s.typeWord(EEGitClone.Old) }
+func (EEGitCloneRule) mentionsIn(s *srcScan) bool { return s.mentionsEEGitClone() }
 
 // Plan implements Rule.
 func (EEGitCloneRule) Plan(d *Document) []Outcome {

@@ -27,10 +27,9 @@ type srcScan struct {
 	linesOver bool
 	lines     [maxScanLines]int // starts of the lines rootIDLine reads (collectKeys)
 
-	typesDone bool
-	typesOver bool // more names than types holds: ask the direct scan
-	nTypes    int
-	types     [maxScanTypes][2]int32 // spans of the io.kestra. names
+	typesDone  bool
+	typeMask   uint64 // bit of each scanTypeGroup holding an io.kestra. name of src
+	eeGitClone bool   // an io.kestra. name holds EEGitClone.Old
 }
 
 // scanMentioner is implemented by the package's rules: Mentions over a
@@ -47,10 +46,7 @@ const (
 	triYes
 )
 
-const (
-	maxScanTypes = 256
-	maxScanLines = 64
-)
+const maxScanLines = 64
 
 var scanPool = sync.Pool{New: func() any { return new(srcScan) }}
 
@@ -78,7 +74,7 @@ func (s *srcScan) reset(src []byte) {
 	s.slash, s.hide, s.respell = triUnknown, triUnknown, triUnknown
 	s.keysDone, s.keyMask = false, 0
 	s.nLines, s.linesOver = 0, false
-	s.typesDone, s.typesOver, s.nTypes = false, false, 0
+	s.typesDone, s.typeMask, s.eeGitClone = false, 0, false
 	s.said = [64]tri{}
 }
 
@@ -176,21 +172,6 @@ func (s *srcScan) keyOrEscape(keys ...string) bool {
 		return s.contains(keys...)
 	}
 	return s.key(keys...)
-}
-
-// typeWord is mentionsWord(src, name) for a name that starts with
-// "io.kestra." and is made of name bytes: every occurrence of it lies
-// inside a run of name bytes, which the first "io.kestra." of the run
-// starts, so inside one of the recorded spans.
-func (s *srcScan) typeWord(name string) bool {
-	if s.backslash() {
-		return true
-	}
-	found, ok := s.anyType(func(t []byte) bool { return bytes.Contains(t, []byte(name)) })
-	if !ok {
-		return s.contains(name)
-	}
-	return found
 }
 
 // scanKeys are the keys the shared pass looks for: the keys the package's
@@ -313,67 +294,119 @@ func (s *srcScan) addLine(start int) {
 	s.nLines++
 }
 
-// collectTypes records the span of every dotted name starting with
-// "io.kestra." (as mentionsTypeName and mentionedIn find them).
+// scanTypeGroup is a set of type names the shared pass looks for: each
+// group registered (at package initialisation) gets a bit, and the pass
+// looks each io.kestra. name of the source up once for every group.
+type scanTypeGroup struct{ bit uint64 }
+
+type scanTypePrefix struct {
+	prefix string
+	bit    uint64
+}
+
+var (
+	scanTypeBits     = map[string]uint64{} // exact name -> the groups holding it
+	scanTypePrefixes []scanTypePrefix      // a group holding every name with this prefix
+	scanTypeGroups   int
+)
+
+func newScanTypeGroup(exact, prefixes []string) scanTypeGroup {
+	if scanTypeGroups == 64 {
+		panic("rewrite: more than 64 scan type groups")
+	}
+	bit := uint64(1) << scanTypeGroups
+	scanTypeGroups++
+	for _, n := range exact {
+		scanTypeBits[n] |= bit
+	}
+	for _, p := range prefixes {
+		scanTypePrefixes = append(scanTypePrefixes, scanTypePrefix{p, bit})
+	}
+	return scanTypeGroup{bit}
+}
+
+// scanGroupOfSet registers the names of a typeSet (exact names).
+func scanGroupOfSet(set typeSet) scanTypeGroup {
+	var names []string
+	for n := range set {
+		names = append(names, n)
+	}
+	return newScanTypeGroup(names, nil)
+}
+
+// scanGroupOfMatcher registers a typeMatcher's exact names and prefixes.
+func scanGroupOfMatcher(m typeMatcher) scanTypeGroup {
+	var names []string
+	for n := range m.exact {
+		names = append(names, n)
+	}
+	return newScanTypeGroup(names, m.prefixes)
+}
+
+// collectTypes looks up every dotted name starting with "io.kestra." (as
+// mentionsTypeName and mentionedIn find them) in the registered groups, and
+// notes whether one holds EEGitClone.Old. "kestra." is searched rather than
+// "io.kestra.": 'k' is a rarer first byte than 'i', which keeps the search
+// on its fast path; a run of name bytes cannot end inside "io.", so the
+// names found are the same.
 func (s *srcScan) collectTypes() {
 	if s.typesDone {
 		return
 	}
 	s.typesDone = true
 	src := s.src
-	prefix := []byte("io.kestra.")
+	stem := []byte("kestra.")
 	for from := 0; ; {
-		i := bytes.Index(src[from:], prefix)
+		i := bytes.Index(src[from:], stem)
 		if i < 0 {
 			return
 		}
-		start := from + i
-		end := start + len(prefix)
+		start := from + i - len("io.")
+		end := from + i + len(stem)
+		if start < 0 || string(src[start:from+i]) != "io." {
+			from = end
+			continue
+		}
 		for end < len(src) && kestraNameChars[src[end]] {
 			end++
 		}
-		if s.nTypes == maxScanTypes || end > 1<<31-1 {
-			s.typesOver = true
-			return
+		t := src[start:end]
+		s.typeMask |= scanTypeBits[string(t)]
+		for _, p := range scanTypePrefixes {
+			if len(t) >= len(p.prefix) && string(t[:len(p.prefix)]) == p.prefix {
+				s.typeMask |= p.bit
+			}
 		}
-		s.types[s.nTypes] = [2]int32{int32(start), int32(end)}
-		s.nTypes++
+		if !s.eeGitClone && len(t) >= len(EEGitClone.Old) && bytes.Contains(t, []byte(EEGitClone.Old)) {
+			s.eeGitClone = true
+		}
 		from = end
 	}
 }
 
-// anyType reports whether one of the io.kestra. names satisfies has; ok is
-// false when the names did not fit (the caller scans on its own).
-func (s *srcScan) anyType(has func([]byte) bool) (found, ok bool) {
-	s.collectTypes()
-	if s.typesOver {
-		return false, false
-	}
-	for _, t := range s.types[:s.nTypes] {
-		if has(s.src[t[0]:t[1]]) {
-			return true, true
-		}
-	}
-	return false, true
-}
-
-// typeName is mentionsTypeName(src, names).
-func (s *srcScan) typeName(names typeSet) bool {
+// typeName is mentionsTypeName(src, names) for the group of names.
+func (s *srcScan) typeName(g scanTypeGroup) bool {
 	if s.backslash() {
 		return true
 	}
-	found, ok := s.anyType(func(t []byte) bool { return names[string(t)] })
-	if !ok {
-		return mentionsTypeName(s.src, names)
-	}
-	return found
+	s.collectTypes()
+	return s.typeMask&g.bit != 0
 }
 
-// typeMatch is m.mentionedIn(src).
-func (s *srcScan) typeMatch(m typeMatcher) bool {
-	found, ok := s.anyType(m.hasBytes)
-	if !ok {
-		return m.mentionedIn(s.src)
+// typeMatch is m.mentionedIn(src) for the group of m.
+func (s *srcScan) typeMatch(g scanTypeGroup) bool {
+	s.collectTypes()
+	return s.typeMask&g.bit != 0 || s.hideWords()
+}
+
+// mentionsEEGitClone is mentionsWord(src, EEGitClone.Old): the name starts
+// with "io.kestra." and is made of name bytes, so every occurrence lies
+// inside a run of name bytes, which the first "io.kestra." of the run
+// starts: inside one of the names collectTypes looks at.
+func (s *srcScan) mentionsEEGitClone() bool {
+	if s.backslash() {
+		return true
 	}
-	return found || s.hideWords()
+	s.collectTypes()
+	return s.eeGitClone
 }

@@ -18,19 +18,28 @@ func assertScanAgrees(t *testing.T, src []byte) {
 			t.Fatalf("keyOrEscape(%q) = %v, mentionsKeyOrEscape says %v for:\n%s", k, got, want, src)
 		}
 	}
-	for name, set := range map[string]typeSet{"renames": typeRenameNames, "pause": pauseTypes, "fetch": fetchTypes,
-		"localDelete": localDeleteTypes, "subflow": subflowTypes, "purgeKV": purgeKVTypes} {
-		if got, want := s.typeName(set), mentionsTypeName(src, set); got != want {
-			t.Fatalf("typeName(%s) = %v, mentionsTypeName says %v for:\n%s", name, got, want, src)
+	for _, c := range []struct {
+		name  string
+		set   typeSet
+		group scanTypeGroup
+	}{{"renames", typeRenameNames, typeRenameScan}, {"pause", pauseTypes, pauseScan}, {"fetch", fetchTypes, fetchScan},
+		{"localDelete", localDeleteTypes, localDeleteScan}, {"subflow", subflowTypes, subflowScan}, {"purgeKV", purgeKVTypes, purgeKVScan}} {
+		if got, want := s.typeName(c.group), mentionsTypeName(src, c.set); got != want {
+			t.Fatalf("typeName(%s) = %v, mentionsTypeName says %v for:\n%s", c.name, got, want, src)
 		}
 	}
-	for name, m := range map[string]typeMatcher{"removed": removedTypeMatcher(), "stateStore": stateStoreTaskTypes, "sdkAuth": sdkAuthMatcher()} {
-		if got, want := s.typeMatch(m), m.mentionedIn(src); got != want {
-			t.Fatalf("typeMatch(%s) = %v, mentionedIn says %v for:\n%s", name, got, want, src)
+	for _, c := range []struct {
+		name  string
+		m     typeMatcher
+		group scanTypeGroup
+	}{{"removed", removedTypeMatcher(), removedTypesScan}, {"stateStore", stateStoreTaskTypes, stateStoreScan},
+		{"sdkAuth", sdkAuthMatcher(), sdkAuthScan}, {"inputTriggers", inputTriggersMatcher(), inputTriggersScan}} {
+		if got, want := s.typeMatch(c.group), c.m.mentionedIn(src); got != want {
+			t.Fatalf("typeMatch(%s) = %v, mentionedIn says %v for:\n%s", c.name, got, want, src)
 		}
 	}
-	if got, want := s.typeWord(EEGitClone.Old), mentionsWord(src, EEGitClone.Old); got != want {
-		t.Fatalf("typeWord = %v, mentionsWord says %v for:\n%s", got, want, src)
+	if got, want := s.mentionsEEGitClone(), mentionsWord(src, EEGitClone.Old); got != want {
+		t.Fatalf("mentionsEEGitClone = %v, mentionsWord says %v for:\n%s", got, want, src)
 	}
 	if got, want := rootIDMayBeReservedScan(s), rootIDMayBeReserved(src); got != want {
 		t.Fatalf("rootIDMayBeReservedScan = %v, rootIDMayBeReserved says %v for:\n%s", got, want, src)
@@ -51,6 +60,9 @@ func TestScanAgrees(t *testing.T) {
 		"i: x\n" + strings.Repeat("id: a\n", 80) + "id: pause\n",
 		"type: io.kestra.plugin.ee.git.Clone\n",
 		"type: xio.kestra.io.kestra.plugin.core.flow.Pause\n",
+		"a: kestra.io.kestra.plugin.core.flow.Pause io.io.kestra.core.tasks.scripts.Bash\n",
+		"t: io.kestra.plugin.core.trigger.Schedule\n",
+		"t: x.io.kestra.plugin.ee.git.Clone2 io.kestra.plugin.ee.git.Clon\n",
 		"name: \"a\\x41\"\n",
 		strings.Repeat("io.kestra.a ", 300) + "io.kestra.plugin.core.flow.Pause",
 	} {
