@@ -190,6 +190,14 @@ var (
 	scanKeyBit   = map[string]uint64{}
 	scanKeyLens  uint64          // bit n: some scan key is n bytes long (n < 64)
 	scanKeyTails [1 << 10]uint64 // bit c1<<8|c2: some scan key ends in the bytes c1, c2
+	scanKeyFirst [64][4]uint64   // [n] bit c: some scan key n bytes long starts with c
+
+	rootIDStartByte = func() (t [256]bool) {
+		for c := 0; c < 256; c++ {
+			t[c] = rootIDLineStart(byte(c))
+		}
+		return t
+	}()
 )
 
 func init() {
@@ -209,6 +217,7 @@ func init() {
 		scanKeyLens |= 1 << len(k)
 		tail := uint16(k[len(k)-2])<<8 | uint16(k[len(k)-1])
 		scanKeyTails[tail>>6] |= 1 << (tail & 63)
+		scanKeyFirst[len(k)][k[0]>>6] |= 1 << (k[0] & 63)
 	}
 }
 
@@ -243,14 +252,14 @@ func (s *srcScan) collectKeys() {
 	s.keysDone = true
 	src := s.src
 	n := len(src)
-	if n > 0 && rootIDLineStart(src[0]) {
+	if n > 0 && rootIDStartByte[src[0]] {
 		s.addLine(0)
 	}
 	for t := 0; t <= n; t++ {
 		for t < n && !keyEndByte[src[t]] {
 			t++
 		}
-		if t+1 < n && src[t] == '\n' && rootIDLineStart(src[t+1]) {
+		if t+1 < n && src[t] == '\n' && rootIDStartByte[src[t+1]] {
 			s.addLine(t + 1)
 		}
 		b := t
@@ -279,7 +288,7 @@ func (s *srcScan) collectKeys() {
 		for a > 0 && keyWordByte[src[a-1]] && b-a < 64 {
 			a--
 		}
-		if l := b - a; l < 64 && scanKeyLens&(1<<l) != 0 && keyBefore(src, a) {
+		if l := b - a; l < 64 && scanKeyLens&(1<<l) != 0 && scanKeyFirst[l][src[a]>>6]&(1<<(src[a]&63)) != 0 && keyBefore(src, a) {
 			s.keyMask |= scanKeyBit[string(src[a:b])]
 		}
 	}
@@ -308,6 +317,7 @@ var (
 	scanTypeBits     = map[string]uint64{} // exact name -> the groups holding it
 	scanTypePrefixes []scanTypePrefix      // a group holding every name with this prefix
 	scanTypeGroups   int
+	scanTypeLens     [4]uint64 // bit n: some exact name is n bytes long (n < 256)
 )
 
 func newScanTypeGroup(exact, prefixes []string) scanTypeGroup {
@@ -318,6 +328,9 @@ func newScanTypeGroup(exact, prefixes []string) scanTypeGroup {
 	scanTypeGroups++
 	for _, n := range exact {
 		scanTypeBits[n] |= bit
+		if len(n) < 256 {
+			scanTypeLens[len(n)/64] |= 1 << (len(n) % 64)
+		}
 	}
 	for _, p := range prefixes {
 		scanTypePrefixes = append(scanTypePrefixes, scanTypePrefix{p, bit})
@@ -371,7 +384,9 @@ func (s *srcScan) collectTypes() {
 			end++
 		}
 		t := src[start:end]
-		s.typeMask |= scanTypeBits[string(t)]
+		if n := len(t); n >= 256 || scanTypeLens[n/64]&(1<<(n%64)) != 0 {
+			s.typeMask |= scanTypeBits[string(t)]
+		}
 		for _, p := range scanTypePrefixes {
 			if len(t) >= len(p.prefix) && string(t[:len(p.prefix)]) == p.prefix {
 				s.typeMask |= p.bit
