@@ -30,8 +30,9 @@ const (
 // be derived from the flow alone.
 func NewPluginDefaultsRule() Rule {
 	keys := []string{"pluginDefaults", "taskDefaults"}
+	keySet := keysOf(keys...)
 	return &detectRule{name: DetectPluginDefaultsName, keys: keys, url: guidePluginDefaults,
-		mentions: func(s *srcScan) bool { return s.keyOrEscape(keys...) },
+		mentions: func(s *srcScan) bool { return s.keyOrEscape(keySet) },
 		detect: func(d *Document, f *detectFindings) {
 			for _, k := range keys {
 				if mergedValue(d.Root, k) == nil {
@@ -65,10 +66,11 @@ func NewTriggerConditionsRule() Rule {
 	for i, k := range removedTriggerKeys {
 		keys[i] = k.key
 	}
+	keySet := keysOf(keys...)
 	return &detectRule{name: DetectTriggerConditionsName, keys: keys, url: guideTriggerConditions,
 		// "ditions" is in conditions, scheduleConditions and preconditions;
 		// both needles start with rarer bytes than 'c' or 't'.
-		mentions: func(s *srcScan) bool { return s.keyOrEscape(keys...) },
+		mentions: func(s *srcScan) bool { return s.keyOrEscape(keySet) },
 		detect: func(d *Document, f *detectFindings) {
 			eachRootTrigger(d, func(t *yaml.Node, path string) {
 				id := idOrUnknown(scalarText(mergedValue(t, "id")))
@@ -117,6 +119,11 @@ func inputTriggersMatcher() typeMatcher {
 	return newTypeMatcher(names...)
 }
 
+var (
+	inputsKey      = keysOf("inputs")
+	workerGroupKey = keysOf("workerGroup")
+)
+
 // triggerInput is an input a Schedule or Webhook trigger must supply.
 type triggerInput struct {
 	id      string // the input id, or "<formId>.<childId>" for a FORM child
@@ -134,7 +141,7 @@ type triggerInput struct {
 // that name (the inputs rule renames it to `id`).
 func NewTriggerInputsRule() Rule {
 	return &detectRule{name: DetectTriggerInputsName, url: Kestra2GuideURL,
-		mentions: func(s *srcScan) bool { return s.typeMatch(inputTriggersScan) && s.keyOrEscape("inputs") },
+		mentions: func(s *srcScan) bool { return s.typeMatch(inputTriggersScan) && s.keyOrEscape(inputsKey) },
 		detect: func(d *Document, f *detectFindings) {
 			needed := triggerNeededInputs(mergedValue(d.Root, "inputs"))
 			if len(needed) == 0 {
@@ -258,7 +265,7 @@ var workerTagPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`
 // hand when there is one.
 func NewWorkerGroupRule() Rule {
 	return &detectRule{name: DetectWorkerGroupName, keys: []string{"workerGroup"}, url: guideWorkerGroupMigration,
-		mentions: func(s *srcScan) bool { return s.keyOrEscape("workerGroup") },
+		mentions: func(s *srcScan) bool { return s.keyOrEscape(workerGroupKey) },
 		detect: func(d *Document, f *detectFindings) {
 			eachPluginMapping(d, func(m *yaml.Node, path string) {
 				wg := mergedValue(m, "workerGroup")

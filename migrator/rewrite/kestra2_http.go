@@ -26,7 +26,7 @@ func (HTTPBasicAuthRule) Info() RuleInfo {
 func (r HTTPBasicAuthRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
 
 func (HTTPBasicAuthRule) mentionsIn(s *srcScan) bool {
-	return s.keyOrEscape("basicAuthUser", "basicAuthPassword")
+	return s.keyOrEscape(keysBasicAuthUserBasicAuthPassword)
 }
 
 var basicAuthKeys = [...][2]string{{"basicAuthUser", "username"}, {"basicAuthPassword", "password"}}
@@ -173,7 +173,9 @@ func (HTTPOptionsRule) Info() RuleInfo {
 // Mentions implements Rule.
 func (r HTTPOptionsRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
 
-func (HTTPOptionsRule) mentionsIn(s *srcScan) bool { return s.keyOrEscape("connectionPoolIdleTimeout") }
+func (HTTPOptionsRule) mentionsIn(s *srcScan) bool {
+	return s.keyOrEscape(keysConnectionPoolIdleTimeout)
+}
 
 // Plan implements Rule.
 func (HTTPOptionsRule) Plan(d *Document) []Outcome {
@@ -196,3 +198,9 @@ func (HTTPOptionsRule) Plan(d *Document) []Outcome {
 	})
 	return out
 }
+
+// the key sets of the byte scans above (scan.go)
+var (
+	keysBasicAuthUserBasicAuthPassword = keysOf("basicAuthUser", "basicAuthPassword")
+	keysConnectionPoolIdleTimeout      = keysOf("connectionPoolIdleTimeout")
+)

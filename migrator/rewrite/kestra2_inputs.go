@@ -73,7 +73,7 @@ func (InputIDRule) Info() RuleInfo {
 func (r InputIDRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
 
 func (InputIDRule) mentionsIn(s *srcScan) bool {
-	return s.keyOrEscape("inputs", "onResume") && s.keyOrEscape("name")
+	return s.keyOrEscape(keysInputsOnResume) && s.keyOrEscape(keysName)
 }
 
 // Plan implements Rule.
@@ -149,7 +149,7 @@ func (MultiselectValuesRule) Info() RuleInfo {
 func (r MultiselectValuesRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
 
 func (MultiselectValuesRule) mentionsIn(s *srcScan) bool {
-	return s.word("MULTISELECT") && s.keyOrEscape("options")
+	return s.word("MULTISELECT") && s.keyOrEscape(keysOptions)
 }
 
 // Plan implements Rule.
@@ -179,7 +179,7 @@ func (InputRequiredDefaultsRule) Info() RuleInfo {
 func (r InputRequiredDefaultsRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
 
 func (InputRequiredDefaultsRule) mentionsIn(s *srcScan) bool {
-	return s.keyOrEscape("required") && s.keyOrEscape("defaults")
+	return s.keyOrEscape(keysRequired) && s.keyOrEscape(keysDefaults)
 }
 
 // Plan implements Rule.
@@ -195,3 +195,12 @@ func (InputRequiredDefaultsRule) Plan(d *Document) []Outcome {
 	}
 	return out
 }
+
+// the key sets of the byte scans above (scan.go)
+var (
+	keysInputsOnResume = keysOf("inputs", "onResume")
+	keysName           = keysOf("name")
+	keysOptions        = keysOf("options")
+	keysRequired       = keysOf("required")
+	keysDefaults       = keysOf("defaults")
+)

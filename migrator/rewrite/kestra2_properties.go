@@ -64,7 +64,7 @@ func (MaxAttemptsRule) Info() RuleInfo {
 // Mentions implements Rule.
 func (r MaxAttemptsRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
 
-func (MaxAttemptsRule) mentionsIn(s *srcScan) bool { return s.keyOrEscape("maxAttempt") }
+func (MaxAttemptsRule) mentionsIn(s *srcScan) bool { return s.keyOrEscape(keysMaxAttempt) }
 
 // Plan implements Rule.
 func (MaxAttemptsRule) Plan(d *Document) []Outcome {
@@ -95,7 +95,7 @@ func (PauseDurationRule) Info() RuleInfo {
 func (r PauseDurationRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
 
 func (PauseDurationRule) mentionsIn(s *srcScan) bool {
-	return s.keyOrEscape("delay") && s.typeName(pauseScan)
+	return s.keyOrEscape(keysDelay) && s.typeName(pauseScan)
 }
 
 // Plan implements Rule.
@@ -128,7 +128,7 @@ func (FetchTypeRule) Info() RuleInfo {
 func (r FetchTypeRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
 
 func (FetchTypeRule) mentionsIn(s *srcScan) bool {
-	return s.keyOrEscape("fetchType") && s.typeName(fetchScan)
+	return s.keyOrEscape(keysFetchType) && s.typeName(fetchScan)
 }
 
 // Plan implements Rule.
@@ -330,8 +330,8 @@ func (RemovedPropertiesRule) Info() RuleInfo {
 func (r RemovedPropertiesRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
 
 func (RemovedPropertiesRule) mentionsIn(s *srcScan) bool {
-	return s.keyOrEscape("backfill", "backfills", "minLogLevel") ||
-		s.keyOrEscape("outputs") && s.typeName(subflowScan)
+	return s.keyOrEscape(keysBackfillBackfillsMinLogLevel) ||
+		s.keyOrEscape(keysOutputs) && s.typeName(subflowScan)
 }
 
 // Plan implements Rule: one outcome per mapping.
@@ -410,4 +410,13 @@ var (
 	fetchScan       = scanGroupOfSet(fetchTypes)
 	localDeleteScan = scanGroupOfSet(localDeleteTypes)
 	subflowScan     = scanGroupOfSet(subflowTypes)
+)
+
+// the key sets of the byte scans above (scan.go)
+var (
+	keysMaxAttempt                   = keysOf("maxAttempt")
+	keysDelay                        = keysOf("delay")
+	keysFetchType                    = keysOf("fetchType")
+	keysBackfillBackfillsMinLogLevel = keysOf("backfill", "backfills", "minLogLevel")
+	keysOutputs                      = keysOf("outputs")
 )

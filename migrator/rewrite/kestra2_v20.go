@@ -27,7 +27,7 @@ func (ChecksWhenRule) Info() RuleInfo {
 func (r ChecksWhenRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
 
 func (ChecksWhenRule) mentionsIn(s *srcScan) bool {
-	return s.keyOrEscape("checks") && s.keyOrEscape("condition")
+	return s.keyOrEscape(keysChecks) && s.keyOrEscape(keysCondition)
 }
 
 // Plan implements Rule.
@@ -66,7 +66,7 @@ func (PurgeKVBehaviorRule) Info() RuleInfo {
 func (r PurgeKVBehaviorRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
 
 func (PurgeKVBehaviorRule) mentionsIn(s *srcScan) bool {
-	return s.keyOrEscape("expiredOnly") && s.typeName(purgeKVScan)
+	return s.keyOrEscape(keysExpiredOnly) && s.typeName(purgeKVScan)
 }
 
 // Plan implements Rule.
@@ -190,7 +190,7 @@ func (PluginDefaultsNameRule) Info() RuleInfo {
 // Mentions implements Rule.
 func (r PluginDefaultsNameRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
 
-func (PluginDefaultsNameRule) mentionsIn(s *srcScan) bool { return s.keyOrEscape("taskDefaults") }
+func (PluginDefaultsNameRule) mentionsIn(s *srcScan) bool { return s.keyOrEscape(keysTaskDefaults) }
 
 // Plan implements Rule.
 func (PluginDefaultsNameRule) Plan(d *Document) []Outcome {
@@ -199,3 +199,11 @@ func (PluginDefaultsNameRule) Plan(d *Document) []Outcome {
 	}
 	return []Outcome{d.renameKeyOutcome(Outcome{Change: Change{Path: "taskDefaults"}}, d.Root, "taskDefaults", "pluginDefaults")}
 }
+
+// the key sets of the byte scans above (scan.go)
+var (
+	keysChecks       = keysOf("checks")
+	keysCondition    = keysOf("condition")
+	keysExpiredOnly  = keysOf("expiredOnly")
+	keysTaskDefaults = keysOf("taskDefaults")
+)

@@ -139,39 +139,47 @@ func (s *srcScan) mayContain(words ...string) bool {
 	return s.contains(words...) || s.hideWords()
 }
 
+// scanKeySet is a set of scan keys, looked up once (at package
+// initialisation or when a rule is built) rather than at every question.
+type scanKeySet struct {
+	mask  uint64
+	words []string
+}
+
+// keysOf is the set of keys, each of which must be one of scanKeys.
+func keysOf(keys ...string) scanKeySet {
+	set := scanKeySet{words: keys}
+	for _, k := range keys {
+		bit, ok := scanKeyBit[k]
+		if !ok {
+			panic("rewrite: " + k + " is not in scanKeys")
+		}
+		set.mask |= bit
+	}
+	return set
+}
+
 // key is MentionsKey(src, keys...).
-func (s *srcScan) key(keys ...string) bool {
+func (s *srcScan) key(set scanKeySet) bool {
 	if s.mayRespell() {
 		return true
 	}
-	for _, k := range keys {
-		bit, ok := scanKeyBit[k]
-		if !ok { // not a word the shared pass collects: its own scan
-			if MentionsKey(s.src, k) {
-				return true
-			}
-			continue
-		}
-		s.collectKeys()
-		if s.keyMask&bit != 0 {
-			return true
-		}
-	}
-	return false
+	s.collectKeys()
+	return s.keyMask&set.mask != 0
 }
 
 // keyOrEscape is mentionsKeyOrEscape(src, keys...): a backslash, or
 // MentionsKey in a source that holds one of the words. The shared key pass
 // makes the word search (a prefilter there) needless, except where
 // MentionsKey says yes for a respelling alone.
-func (s *srcScan) keyOrEscape(keys ...string) bool {
+func (s *srcScan) keyOrEscape(set scanKeySet) bool {
 	if s.backslash() {
 		return true
 	}
 	if s.mayRespell() {
-		return s.contains(keys...)
+		return s.contains(set.words...)
 	}
-	return s.key(keys...)
+	return s.key(set)
 }
 
 // scanKeys are the keys the shared pass looks for: the keys the package's
@@ -187,7 +195,7 @@ var scanKeys = []string{
 }
 
 var (
-	scanKeyBit   = map[string]uint64{}
+	scanKeyBit   = scanKeyTables()
 	scanKeyLens  uint64          // bit n: some scan key is n bytes long (n < 64)
 	scanKeyTails [1 << 10]uint64 // bit c1<<8|c2: some scan key ends in the bytes c1, c2
 	scanKeyFirst [64][4]uint64   // [n] bit c: some scan key n bytes long starts with c
@@ -200,7 +208,10 @@ var (
 	}()
 )
 
-func init() {
+// scanKeyTables fills the tables of the key pass (run as the first
+// variable initialiser that needs them: keysOf runs at initialisation).
+func scanKeyTables() map[string]uint64 {
+	bits := map[string]uint64{}
 	if len(scanKeys) > 64 {
 		panic("rewrite: more than 64 scan keys")
 	}
@@ -213,12 +224,13 @@ func init() {
 		if len(k) < 2 {
 			panic("rewrite: scan key " + k + " is shorter than 2 bytes")
 		}
-		scanKeyBit[k] = 1 << i
+		bits[k] = 1 << i
 		scanKeyLens |= 1 << len(k)
 		tail := uint16(k[len(k)-2])<<8 | uint16(k[len(k)-1])
 		scanKeyTails[tail>>6] |= 1 << (tail & 63)
 		scanKeyFirst[len(k)][k[0]>>6] |= 1 << (k[0] & 63)
 	}
+	return bits
 }
 
 var keyWordByte = func() (t [256]bool) {

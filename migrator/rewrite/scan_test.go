@@ -10,11 +10,19 @@ import (
 func assertScanAgrees(t *testing.T, src []byte) {
 	t.Helper()
 	s := newScan(src)
-	for _, k := range append(append([]string{}, scanKeys...), "runnerX", "id", "type") {
-		if got, want := s.key(k), MentionsKey(src, k); got != want {
+	for _, ks := range [][]string{runnerKeys, {"backfill", "backfills", "minLogLevel"}, {"inputs", "onResume"}} {
+		if got, want := s.key(keysOf(ks...)), MentionsKey(src, ks...); got != want {
+			t.Fatalf("key(%q) = %v, MentionsKey says %v for:\n%s", ks, got, want, src)
+		}
+		if got, want := s.keyOrEscape(keysOf(ks...)), mentionsKeyOrEscape(src, ks...); got != want {
+			t.Fatalf("keyOrEscape(%q) = %v, mentionsKeyOrEscape says %v for:\n%s", ks, got, want, src)
+		}
+	}
+	for _, k := range scanKeys {
+		if got, want := s.key(keysOf(k)), MentionsKey(src, k); got != want {
 			t.Fatalf("key(%q) = %v, MentionsKey says %v for:\n%s", k, got, want, src)
 		}
-		if got, want := s.keyOrEscape(k), mentionsKeyOrEscape(src, k); got != want {
+		if got, want := s.keyOrEscape(keysOf(k)), mentionsKeyOrEscape(src, k); got != want {
 			t.Fatalf("keyOrEscape(%q) = %v, mentionsKeyOrEscape says %v for:\n%s", k, got, want, src)
 		}
 	}
