@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -86,4 +87,50 @@ func FuzzScanAgrees(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src []byte) { assertScanAgrees(t, src) })
+}
+
+// assertSkipAgrees: Rewrite, which asks only the rules whose byte scan says
+// yes to plan, gives what a rewrite asking every rule gives.
+func assertSkipAgrees(t *testing.T, rw *Rewriter, src []byte) {
+	t.Helper()
+	fast, err1 := rw.Rewrite(src)
+	full, err2 := rw.rewriteParsed(src)
+	if (err1 == nil) != (err2 == nil) {
+		t.Fatalf("Rewrite error %v, with every rule %v, for:\n%s", err1, err2, src)
+	}
+	if err1 != nil {
+		return
+	}
+	if !reflect.DeepEqual(summaryOf(fast), summaryOf(full)) {
+		t.Fatalf("Rewrite gives\n%+v\nwith every rule planning:\n%+v\nfor:\n%s", summaryOf(fast), summaryOf(full), src)
+	}
+}
+
+func summaryOf(r Result) []any {
+	var unsupported []string
+	for _, o := range r.Unsupported {
+		unsupported = append(unsupported, o.Rule+" "+o.Describe()+": "+o.Unsupported)
+	}
+	return []any{string(r.Source), r.Status, r.Changes, r.Warnings, r.Reason, string(r.Proposed), unsupported}
+}
+
+func TestRewriteSkipsOnlyQuietRules(t *testing.T) {
+	seeds := append(seedFlows(t), kestra2Seeds(t)...)
+	if len(seeds) < 20 {
+		t.Fatalf("only %d seeds", len(seeds))
+	}
+	for _, opts := range []Options{{}, {Target: Target20}, {Partial: true}} {
+		rw := MustRewriter(opts)
+		for _, src := range seeds {
+			assertSkipAgrees(t, rw, src)
+		}
+	}
+}
+
+func FuzzRewriteSkipsOnlyQuietRules(f *testing.F) {
+	for _, s := range seedFlows(f) {
+		f.Add(s)
+	}
+	rw := MustRewriter(Options{})
+	f.Fuzz(func(t *testing.T, src []byte) { assertSkipAgrees(t, rw, src) })
 }
