@@ -320,16 +320,6 @@ func mayHideWords(src []byte) bool {
 	}
 }
 
-// mayContainAny reports whether src may hold one of words (or hides them).
-func mayContainAny(src []byte, words ...string) bool {
-	for _, w := range words {
-		if bytes.Contains(src, []byte(w)) {
-			return true
-		}
-	}
-	return mayHideWords(src)
-}
-
 // typeMatcher matches Kestra type names exactly or by prefix (a name ending in '.').
 type typeMatcher struct {
 	exact    map[string]bool
@@ -371,7 +361,8 @@ func (s typeMatcher) hasBytes(t []byte) bool {
 	return false
 }
 
-// mentionedIn scans src for every dotted name starting with "io.kestra."
+// mentionedIn (the reference srcScan.typeMatch is tested against) scans
+// src for every dotted name starting with "io.kestra."
 // and reports whether one is in the set (or the source hides a name behind
 // an escape). One pass, no parse, no allocation.
 func (s typeMatcher) mentionedIn(src []byte) bool {

@@ -119,7 +119,7 @@ func outcomeAt(m *yaml.Node, path string) Outcome {
 	return Outcome{Change: Change{Path: path, TaskID: scalarString(mapValue(m, "id")), Type: typeOf(m)}}
 }
 
-// mentionsWord is the fast scan of a rule keyed on words that appear as
+// mentionsWord (what srcScan.word computes) is the fast scan of a rule keyed on words that appear as
 // values (type names, enum values): false means none of them is in src. A
 // backslash may hide a word behind an escape in a double-quoted scalar, so
 // a source with one is always parsed.
@@ -132,7 +132,7 @@ func mentionsWord(src []byte, words ...string) bool {
 	return bytes.IndexByte(src, '\\') >= 0
 }
 
-// mentionsKeyOrEscape is MentionsKey that also answers yes for a source with
+// mentionsKeyOrEscape (the reference srcScan.keyOrEscape is tested against) is MentionsKey that also answers yes for a source with
 // a backslash (a key may be spelt with an escape in double quotes).
 func mentionsKeyOrEscape(src []byte, keys ...string) bool {
 	if bytes.IndexByte(src, '\\') >= 0 {

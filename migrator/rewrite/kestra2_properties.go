@@ -26,9 +26,6 @@ func newTypeSet(names ...string) typeSet {
 	return s
 }
 
-// mentioned is the fast scan for rules keyed on these types.
-func (s typeSet) mentioned(src []byte) bool { return mentionsTypeName(src, s) }
-
 // typedMappings calls fn for every mapping whose type is in types, with the
 // mapping that holds the task's properties: the mapping itself, or the
 // `values` of a pluginDefaults entry (nil when it has none).

@@ -42,7 +42,7 @@ var typeRenameNames = func() typeSet {
 	return s
 }()
 
-// mentionsTypeName finds a dotted name starting with "io.kestra." that is in
+// mentionsTypeName (the reference srcScan.typeName is tested against) finds a dotted name starting with "io.kestra." that is in
 // names (or a backslash, which may hide one behind an escape). No allocation.
 func mentionsTypeName(src []byte, names typeSet) bool {
 	if bytes.IndexByte(src, '\\') >= 0 {

@@ -134,11 +134,6 @@ func (s *srcScan) word(words ...string) bool {
 	return s.backslash() || s.contains(words...)
 }
 
-// mayContain is mayContainAny(src, words...).
-func (s *srcScan) mayContain(words ...string) bool {
-	return s.contains(words...) || s.hideWords()
-}
-
 // scanKeySet is a set of scan keys, looked up once (at package
 // initialisation or when a rule is built) rather than at every question.
 type scanKeySet struct {
