@@ -53,7 +53,7 @@ type detectRule struct {
 	name     string
 	keys     []string
 	url      string
-	mentions func(src []byte) bool
+	mentions func(s *srcScan) bool // the byte scan, over a shared scan
 	detect   func(d *Document, f *detectFindings)
 }
 
@@ -61,7 +61,14 @@ type detectRule struct {
 func (r *detectRule) Info() RuleInfo { return RuleInfo{Name: r.name, Keys: r.keys, URL: r.url} }
 
 // Mentions implements Rule.
-func (r *detectRule) Mentions(src []byte) bool { return r.mentions(src) }
+func (r *detectRule) Mentions(src []byte) bool { return r.mentions(newScan(src)) }
+
+func (r *detectRule) mentionsIn(s *srcScan) bool { return r.mentions(s) }
+
+// reportOnly is implemented by the rules whose outcomes never edit.
+type reportOnly interface{ reportsOnly() }
+
+func (r *detectRule) reportsOnly() {}
 
 // Plan implements Rule: one outcome per finding, with no edit.
 func (r *detectRule) Plan(d *Document) []Outcome {
@@ -112,6 +119,17 @@ func eachPluginMapping(d *Document, visit func(m *yaml.Node, path string)) {
 	root := unalias(d.Root)
 	if root == nil || root.Kind != yaml.MappingNode {
 		eachMapping(d.Root, "", visit)
+		return
+	}
+	if root == d.Root { // the document's shared walk, the same visits
+		for _, p := range d.mappingList() {
+			if p.top >= 0 {
+				if k := root.Content[p.top]; k.Kind == yaml.ScalarNode && k.Value == "variables" {
+					continue
+				}
+			}
+			visit(p.m, p.path)
+		}
 		return
 	}
 	visit(root, "")
@@ -302,16 +320,6 @@ func mayHideWords(src []byte) bool {
 	}
 }
 
-// mayContainAny reports whether src may hold one of words (or hides them).
-func mayContainAny(src []byte, words ...string) bool {
-	for _, w := range words {
-		if bytes.Contains(src, []byte(w)) {
-			return true
-		}
-	}
-	return mayHideWords(src)
-}
-
 // typeMatcher matches Kestra type names exactly or by prefix (a name ending in '.').
 type typeMatcher struct {
 	exact    map[string]bool
@@ -353,7 +361,8 @@ func (s typeMatcher) hasBytes(t []byte) bool {
 	return false
 }
 
-// mentionedIn scans src for every dotted name starting with "io.kestra."
+// mentionedIn (the reference srcScan.typeMatch is tested against) scans
+// src for every dotted name starting with "io.kestra."
 // and reports whether one is in the set (or the source hides a name behind
 // an escape). One pass, no parse, no allocation.
 func (s typeMatcher) mentionedIn(src []byte) bool {
@@ -397,10 +406,11 @@ func isKestraNameChar(c byte) bool {
 // looks for each '(' (rare outside expressions and scripts) and back over
 // what YAML may turn into Pebble white space: blanks, line breaks (folding)
 // and backslash escapes.
-func mayCall(src []byte, names []string, rest func(after []byte) bool) bool {
-	if mayHideWords(src) {
+func mayCall(s *srcScan, names []string, rest func(after []byte) bool) bool {
+	if s.hideWords() {
 		return true
 	}
+	src := s.src
 	for from := 0; ; {
 		i := bytes.IndexByte(src[from:], '(')
 		if i < 0 {

@@ -30,8 +30,9 @@ const (
 // be derived from the flow alone.
 func NewPluginDefaultsRule() Rule {
 	keys := []string{"pluginDefaults", "taskDefaults"}
+	keySet := keysOf(keys...)
 	return &detectRule{name: DetectPluginDefaultsName, keys: keys, url: guidePluginDefaults,
-		mentions: func(src []byte) bool { return mayContainAny(src, "Defaults") },
+		mentions: func(s *srcScan) bool { return s.keyOrEscape(keySet) },
 		detect: func(d *Document, f *detectFindings) {
 			for _, k := range keys {
 				if mergedValue(d.Root, k) == nil {
@@ -65,10 +66,11 @@ func NewTriggerConditionsRule() Rule {
 	for i, k := range removedTriggerKeys {
 		keys[i] = k.key
 	}
+	keySet := keysOf(keys...)
 	return &detectRule{name: DetectTriggerConditionsName, keys: keys, url: guideTriggerConditions,
 		// "ditions" is in conditions, scheduleConditions and preconditions;
 		// both needles start with rarer bytes than 'c' or 't'.
-		mentions: func(src []byte) bool { return mayContainAny(src, "ditions", "Window") },
+		mentions: func(s *srcScan) bool { return s.keyOrEscape(keySet) },
 		detect: func(d *Document, f *detectFindings) {
 			eachRootTrigger(d, func(t *yaml.Node, path string) {
 				id := idOrUnknown(scalarText(mergedValue(t, "id")))
@@ -107,6 +109,21 @@ var inputTriggers = map[string]string{
 	"io.kestra.core.models.triggers.types.Webhook":  "Webhook",
 }
 
+var inputTriggersScan = scanGroupOfMatcher(inputTriggersMatcher())
+
+func inputTriggersMatcher() typeMatcher {
+	var names []string
+	for t := range inputTriggers {
+		names = append(names, t)
+	}
+	return newTypeMatcher(names...)
+}
+
+var (
+	inputsKey      = keysOf("inputs")
+	workerGroupKey = keysOf("workerGroup")
+)
+
 // triggerInput is an input a Schedule or Webhook trigger must supply.
 type triggerInput struct {
 	id      string // the input id, or "<formId>.<childId>" for a FORM child
@@ -123,13 +140,8 @@ type triggerInput struct {
 // `inputs` mapping. An input still written with the old `name` counts under
 // that name (the inputs rule renames it to `id`).
 func NewTriggerInputsRule() Rule {
-	var names []string
-	for t := range inputTriggers {
-		names = append(names, t)
-	}
-	triggers := newTypeMatcher(names...)
 	return &detectRule{name: DetectTriggerInputsName, url: Kestra2GuideURL,
-		mentions: func(src []byte) bool { return mayContainAny(src, "inputs") && triggers.mentionedIn(src) },
+		mentions: func(s *srcScan) bool { return s.typeMatch(inputTriggersScan) && s.keyOrEscape(inputsKey) },
 		detect: func(d *Document, f *detectFindings) {
 			needed := triggerNeededInputs(mergedValue(d.Root, "inputs"))
 			if len(needed) == 0 {
@@ -253,7 +265,7 @@ var workerTagPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`
 // hand when there is one.
 func NewWorkerGroupRule() Rule {
 	return &detectRule{name: DetectWorkerGroupName, keys: []string{"workerGroup"}, url: guideWorkerGroupMigration,
-		mentions: func(src []byte) bool { return mayContainAny(src, "workerGroup") },
+		mentions: func(s *srcScan) bool { return s.keyOrEscape(workerGroupKey) },
 		detect: func(d *Document, f *detectFindings) {
 			eachPluginMapping(d, func(m *yaml.Node, path string) {
 				wg := mergedValue(m, "workerGroup")
@@ -307,7 +319,7 @@ var reservedIDs = func() map[string]bool {
 // flows keep the old id), so the engine never renames: the user does.
 func NewReservedFlowIDRule() Rule {
 	return &detectRule{name: DetectReservedFlowIDName, url: Kestra2GuideURL,
-		mentions: rootIDMayBeReserved,
+		mentions: rootIDMayBeReservedScan,
 		detect: func(d *Document, f *detectFindings) {
 			id := scalarText(mergedValue(d.Root, "id"))
 			if !reservedIDs[id] {
@@ -335,48 +347,89 @@ func rootIDMayBeReserved(src []byte) bool {
 		} else {
 			src = nil
 		}
-		line = bytes.TrimSuffix(line, []byte{'\r'})
-		if len(line) == 0 {
-			continue
-		}
-		switch line[0] {
-		case '?', '{', '[':
-			return true
-		case '-':
-			if bytes.HasPrefix(line, []byte("---")) && len(bytes.TrimSpace(line[3:])) > 0 && bytes.TrimSpace(line[3:])[0] != '#' {
-				return true
-			}
-			continue
-		case 'i', '"', '\'':
-		default:
-			continue
-		}
-		v, ok := rootLineValue(line, "id")
-		if !ok {
-			continue
-		}
-		found = true
-		for i := 1; i < len(v); i++ { // a comment starts at '#' after a blank
-			if v[i] == '#' && (v[i-1] == ' ' || v[i-1] == '\t') {
-				v = v[:i]
-				break
-			}
-		}
-		v = bytes.TrimSpace(v)
-		if len(v) == 0 || bytes.ContainsAny(v[:1], "&*!|>%@`") || bytes.IndexByte(v, '\\') >= 0 {
-			return true
-		}
-		if q := v[0]; q == '"' || q == '\'' {
-			if len(v) < 2 || v[len(v)-1] != q {
-				return true
-			}
-			v = v[1 : len(v)-1]
-		}
-		if reservedIDs[string(v)] {
+		if rootIDLine(line, &found) {
 			return true
 		}
 	}
 	return !found
+}
+
+// rootIDLineStart: a line starting with c may matter to rootIDLine (every
+// other line is skipped there).
+func rootIDLineStart(c byte) bool {
+	switch c {
+	case '?', '{', '[', '-', 'i', '"', '\'':
+		return true
+	}
+	return false
+}
+
+// rootIDMayBeReservedScan is rootIDMayBeReserved over the lines the shared
+// key pass found starting with a byte rootIDLine reads (or the whole
+// source when they were too many to keep).
+func rootIDMayBeReservedScan(s *srcScan) bool {
+	s.collectKeys()
+	if s.linesOver {
+		return rootIDMayBeReserved(s.src)
+	}
+	found := false
+	for _, start := range s.lines[:s.nLines] {
+		line := s.src[start:]
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i]
+		}
+		if rootIDLine(line, &found) {
+			return true
+		}
+	}
+	return !found
+}
+
+// rootIDLine reads one line (without its '\n') for rootIDMayBeReserved:
+// true when the answer is surely yes; found is set when the line is a
+// root `id:` line.
+func rootIDLine(line []byte, found *bool) bool {
+	line = bytes.TrimSuffix(line, []byte{'\r'})
+	if len(line) == 0 {
+		return false
+	}
+	switch line[0] {
+	case '?', '{', '[':
+		return true
+	case '-':
+		if bytes.HasPrefix(line, []byte("---")) && len(bytes.TrimSpace(line[3:])) > 0 && bytes.TrimSpace(line[3:])[0] != '#' {
+			return true
+		}
+		return false
+	case 'i', '"', '\'':
+	default:
+		return false
+	}
+	v, ok := rootLineValue(line, "id")
+	if !ok {
+		return false
+	}
+	*found = true
+	for i := 1; i < len(v); i++ { // a comment starts at '#' after a blank
+		if v[i] == '#' && (v[i-1] == ' ' || v[i-1] == '\t') {
+			v = v[:i]
+			break
+		}
+	}
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 || bytes.ContainsAny(v[:1], "&*!|>%@`") || bytes.IndexByte(v, '\\') >= 0 {
+		return true
+	}
+	if q := v[0]; q == '"' || q == '\'' {
+		if len(v) < 2 || v[len(v)-1] != q {
+			return true
+		}
+		v = v[1 : len(v)-1]
+	}
+	if reservedIDs[string(v)] {
+		return true
+	}
+	return false
 }
 
 // rootLineValue matches `key:` (plain or quoted, spaces before ':') at the

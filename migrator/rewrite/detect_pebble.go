@@ -28,8 +28,8 @@ var versionArgPattern = regexp.MustCompile(`\b(?:read|fileURI)\s*\([^)]*\bversio
 // Rewriting is unsafe: the expression may sit inside a script body.
 func NewPebbleVersionArgRule() Rule {
 	return &detectRule{name: DetectPebbleVersionArgName, url: Kestra2GuideURL,
-		mentions: func(src []byte) bool {
-			return mayCall(src, []string{"read", "fileURI"}, func(after []byte) bool {
+		mentions: func(s *srcScan) bool {
+			return mayCall(s, []string{"read", "fileURI"}, func(after []byte) bool {
 				return bytes.Contains(after, []byte("version"))
 			})
 		},
@@ -56,8 +56,8 @@ var ionReadPattern = regexp.MustCompile(`(fromIon\s*\(\s*)?\bread\s*\(\s*outputs
 // working. Official detectIonRead and writesIon (ion_read.go).
 func NewIonReadRule() Rule {
 	return &detectRule{name: DetectIonReadName, url: guideIonBinaryFormat,
-		mentions: func(src []byte) bool {
-			return mayCall(src, []string{"read"}, func(after []byte) bool {
+		mentions: func(s *srcScan) bool {
+			return mayCall(s, []string{"read"}, func(after []byte) bool {
 				return bytes.HasPrefix(after[skipPebbleBlank(after, 0):], []byte("outputs"))
 			})
 		},

@@ -84,6 +84,8 @@ const coreScriptPrefix = "io.kestra.core.tasks.scripts."
 const coreScriptReason = "an old core script task, removed in 2.0; rewrite as io.kestra.plugin.scripts.{shell,python,node}.{Commands,Script}: " +
 	"a change of task type, and the old task's default runner was PROCESS (set taskRunner io.kestra.plugin.core.runner.Process to keep that)"
 
+var removedTypesScan = scanGroupOfMatcher(removedTypeMatcher())
+
 func removedTypeMatcher() typeMatcher {
 	names := []string{coreScriptPrefix}
 	for t := range removedTypeReasons {
@@ -95,8 +97,7 @@ func removedTypeMatcher() typeMatcher {
 // NewRemovedTypesRule reports the types 2.0 refuses and the tool cannot
 // rewrite: codes removed-type and foreach-loop, blocking.
 func NewRemovedTypesRule() Rule {
-	types := removedTypeMatcher()
-	return &detectRule{name: DetectRemovedTypesName, url: Kestra2GuideURL, mentions: types.mentionedIn,
+	return &detectRule{name: DetectRemovedTypesName, url: Kestra2GuideURL, mentions: func(s *srcScan) bool { return s.typeMatch(removedTypesScan) },
 		detect: func(d *Document, f *detectFindings) {
 			eachPluginMapping(d, func(m *yaml.Node, path string) {
 				t := scalarText(mergedValue(m, "type"))
@@ -112,6 +113,8 @@ func NewRemovedTypesRule() Rule {
 
 // stateStoreTaskTypes are the official stateTaskKinds
 // (kestra-io/kestra2-flow-migration internal/migrate/state_kv.go).
+var stateStoreScan = scanGroupOfMatcher(stateStoreTaskTypes)
+
 var stateStoreTaskTypes = newTypeMatcher(
 	"io.kestra.plugin.core.state.Get", "io.kestra.plugin.core.state.Set", "io.kestra.plugin.core.state.Delete",
 	"io.kestra.core.tasks.states.Get", "io.kestra.core.tasks.states.Set", "io.kestra.core.tasks.states.Delete",
@@ -124,7 +127,7 @@ var stateStoreTaskTypes = newTypeMatcher(
 // `name`: state_kv.go), so here the code is blocking until that rewrite
 // exists.
 func NewStateStoreRule() Rule {
-	return &detectRule{name: DetectStateStoreName, url: Kestra2GuideURL, mentions: stateStoreTaskTypes.mentionedIn,
+	return &detectRule{name: DetectStateStoreName, url: Kestra2GuideURL, mentions: func(s *srcScan) bool { return s.typeMatch(stateStoreScan) },
 		detect: func(d *Document, f *detectFindings) {
 			eachPluginMapping(d, func(m *yaml.Node, path string) {
 				t := scalarText(mergedValue(m, "type"))
@@ -173,6 +176,8 @@ var (
 
 const logFetchType = "io.kestra.plugin.core.log.Fetch"
 
+var sdkAuthScan = scanGroupOfMatcher(sdkAuthMatcher())
+
 func sdkAuthMatcher() typeMatcher {
 	s := newTypeMatcher("io.kestra.plugin.git.SyncNamespaceFiles")
 	for _, set := range []typeMatcher{sdkAuthMandatory, sdkAuthOptional} {
@@ -190,7 +195,7 @@ func sdkAuthMatcher() typeMatcher {
 // sdk-auth-required (blocking) and sdk-auth-advisory (advisory).
 func NewSDKAuthRule() Rule {
 	types := sdkAuthMatcher()
-	return &detectRule{name: DetectSDKAuthName, url: guideSDKAuth, mentions: types.mentionedIn,
+	return &detectRule{name: DetectSDKAuthName, url: guideSDKAuth, mentions: func(s *srcScan) bool { return s.typeMatch(sdkAuthScan) },
 		detect: func(d *Document, f *detectFindings) {
 			eachPluginMapping(d, func(m *yaml.Node, path string) {
 				t := scalarText(mergedValue(m, "type"))

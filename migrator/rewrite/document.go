@@ -21,7 +21,9 @@ type Document struct {
 
 	lineStarts []int // byte offset of each line's first byte
 	aliased    map[string]bool
-	step       int // the document's indentation step, once known (documentStep)
+	step       int             // the document's indentation step, once known (documentStep)
+	mappings   []placedMapping // walkMappings of Root, once walked (eachMapping)
+	walked     bool
 }
 
 // ParseError is a source that is not valid YAML; Line is 1-based (0 when unknown).

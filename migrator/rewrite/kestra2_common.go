@@ -28,6 +28,12 @@ type mappingVisitor func(m *yaml.Node, path, under string)
 // values, input definitions, and plain data maps alike. Aliases are not
 // followed (a node reached through an alias is the anchored one's).
 func walkMappings(n *yaml.Node, path, under string, visit mappingVisitor) {
+	walkMappingsFrom(n, path, under, visit, nil)
+}
+
+// walkMappingsFrom is walkMappings that also tells enter about each value
+// it descends into (nil: nothing to tell).
+func walkMappingsFrom(n *yaml.Node, path, under string, visit mappingVisitor, enter func(v *yaml.Node)) {
 	if n == nil {
 		return
 	}
@@ -39,21 +45,70 @@ func walkMappings(n *yaml.Node, path, under string, visit mappingVisitor) {
 			if v.Kind == yaml.ScalarNode || v.Kind == yaml.AliasNode {
 				continue // no mapping below: no path to build
 			}
-			walkMappings(v, joinPath(path, k.Value), k.Value, visit)
+			if enter != nil {
+				enter(v)
+			}
+			walkMappingsFrom(v, joinPath(path, k.Value), k.Value, visit, enter)
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
 			if c.Kind == yaml.ScalarNode || c.Kind == yaml.AliasNode {
 				continue
 			}
-			walkMappings(c, path+"["+strconv.Itoa(i)+"]", "", visit)
+			walkMappingsFrom(c, path+"["+strconv.Itoa(i)+"]", "", visit, enter)
 		}
 	case yaml.DocumentNode:
 		for _, c := range n.Content {
-			walkMappings(c, path, under, visit)
+			walkMappingsFrom(c, path, under, visit, enter)
 		}
 	}
 }
+
+// placedMapping is one visit of walkMappings: the mapping, its path, the
+// key it is the value of, and the index in Root.Content of the root key it
+// lies under (-1 for the root itself).
+type placedMapping struct {
+	m           *yaml.Node
+	path, under string
+	top         int
+}
+
+// eachMapping is walkMappings(d.Root, "", "", visit), the walk done once per
+// document and replayed: a dozen rules walk every mapping of the flow, and
+// building each mapping's path was most of their cost. The rules plan on an
+// unchanged tree (their changes are applied after every rule has planned),
+// and apply forgets the walk when it changes the tree.
+func (d *Document) eachMapping(visit mappingVisitor) {
+	for _, p := range d.mappingList() {
+		visit(p.m, p.path, p.under)
+	}
+}
+
+func (d *Document) mappingList() []placedMapping {
+	if !d.walked {
+		d.walked = true
+		d.mappings = d.mappings[:0]
+		top := -1
+		var topOf map[*yaml.Node]int
+		if d.Root != nil && d.Root.Kind == yaml.MappingNode {
+			topOf = make(map[*yaml.Node]int, len(d.Root.Content)/2)
+			for i := 1; i < len(d.Root.Content); i += 2 {
+				topOf[d.Root.Content[i]] = i - 1
+			}
+		}
+		walkMappingsFrom(d.Root, "", "", func(m *yaml.Node, path, under string) {
+			d.mappings = append(d.mappings, placedMapping{m, path, under, top})
+		}, func(v *yaml.Node) {
+			if i, ok := topOf[v]; ok {
+				top = i
+			}
+		})
+	}
+	return d.mappings
+}
+
+// forgetWalk drops the cached walk (the tree changed).
+func (d *Document) forgetWalk() { d.walked, d.mappings = false, nil }
 
 // typeOf is the scalar `type` of a mapping, or "".
 func typeOf(m *yaml.Node) string { return scalarString(mapValue(m, "type")) }
@@ -64,7 +119,7 @@ func outcomeAt(m *yaml.Node, path string) Outcome {
 	return Outcome{Change: Change{Path: path, TaskID: scalarString(mapValue(m, "id")), Type: typeOf(m)}}
 }
 
-// mentionsWord is the fast scan of a rule keyed on words that appear as
+// mentionsWord (what srcScan.word computes) is the fast scan of a rule keyed on words that appear as
 // values (type names, enum values): false means none of them is in src. A
 // backslash may hide a word behind an escape in a double-quoted scalar, so
 // a source with one is always parsed.
@@ -77,7 +132,7 @@ func mentionsWord(src []byte, words ...string) bool {
 	return bytes.IndexByte(src, '\\') >= 0
 }
 
-// mentionsKeyOrEscape is MentionsKey that also answers yes for a source with
+// mentionsKeyOrEscape (the reference srcScan.keyOrEscape is tested against) is MentionsKey that also answers yes for a source with
 // a backslash (a key may be spelt with an escape in double quotes).
 func mentionsKeyOrEscape(src []byte, keys ...string) bool {
 	if bytes.IndexByte(src, '\\') >= 0 {

@@ -23,8 +23,10 @@ func (HTTPBasicAuthRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (HTTPBasicAuthRule) Mentions(src []byte) bool {
-	return mentionsKeyOrEscape(src, "basicAuthUser", "basicAuthPassword")
+func (r HTTPBasicAuthRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (HTTPBasicAuthRule) mentionsIn(s *srcScan) bool {
+	return s.keyOrEscape(keysBasicAuthUserBasicAuthPassword)
 }
 
 var basicAuthKeys = [...][2]string{{"basicAuthUser", "username"}, {"basicAuthPassword", "password"}}
@@ -32,7 +34,7 @@ var basicAuthKeys = [...][2]string{{"basicAuthUser", "username"}, {"basicAuthPas
 // Plan implements Rule.
 func (HTTPBasicAuthRule) Plan(d *Document) []Outcome {
 	var out []Outcome
-	walkMappings(d.Root, "", "", func(m *yaml.Node, path, _ string) {
+	d.eachMapping(func(m *yaml.Node, path, _ string) {
 		opts := mapValue(m, "options")
 		if opts == nil || opts.Kind != yaml.MappingNode ||
 			mapIndex(opts, "basicAuthUser") < 0 && mapIndex(opts, "basicAuthPassword") < 0 {
@@ -169,14 +171,16 @@ func (HTTPOptionsRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (HTTPOptionsRule) Mentions(src []byte) bool {
-	return mentionsKeyOrEscape(src, "connectionPoolIdleTimeout")
+func (r HTTPOptionsRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (HTTPOptionsRule) mentionsIn(s *srcScan) bool {
+	return s.keyOrEscape(keysConnectionPoolIdleTimeout)
 }
 
 // Plan implements Rule.
 func (HTTPOptionsRule) Plan(d *Document) []Outcome {
 	var out []Outcome
-	walkMappings(d.Root, "", "", func(m *yaml.Node, path, _ string) {
+	d.eachMapping(func(m *yaml.Node, path, _ string) {
 		opts := mapValue(m, "options")
 		if opts == nil || opts.Kind != yaml.MappingNode || mapIndex(opts, "connectionPoolIdleTimeout") < 0 {
 			return
@@ -194,3 +198,9 @@ func (HTTPOptionsRule) Plan(d *Document) []Outcome {
 	})
 	return out
 }
+
+// the key sets of the byte scans above (scan.go)
+var (
+	keysBasicAuthUserBasicAuthPassword = keysOf("basicAuthUser", "basicAuthPassword")
+	keysConnectionPoolIdleTimeout      = keysOf("connectionPoolIdleTimeout")
+)

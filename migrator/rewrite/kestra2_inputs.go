@@ -21,7 +21,8 @@ type placed struct {
 }
 
 // inputDefinitions lists the input definitions of the document.
-func inputDefinitions(root *yaml.Node) []placed {
+func inputDefinitions(d *Document) []placed {
+	root := d.Root
 	var defs []placed
 	addList := func(seq *yaml.Node, path string) {
 		if seq == nil || seq.Kind != yaml.SequenceNode {
@@ -45,7 +46,7 @@ func inputDefinitions(root *yaml.Node) []placed {
 		}
 	}
 	addList(mapValue(root, "inputs"), "inputs")
-	walkMappings(root, "", "", func(m *yaml.Node, path, _ string) {
+	d.eachMapping(func(m *yaml.Node, path, _ string) {
 		addList(mapValue(m, "onResume"), joinPath(path, "onResume"))
 	})
 	return defs
@@ -69,14 +70,16 @@ func (InputIDRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (InputIDRule) Mentions(src []byte) bool {
-	return mentionsKeyOrEscape(src, "inputs", "onResume") && mentionsKeyOrEscape(src, "name")
+func (r InputIDRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (InputIDRule) mentionsIn(s *srcScan) bool {
+	return s.keyOrEscape(keysInputsOnResume) && s.keyOrEscape(keysName)
 }
 
 // Plan implements Rule.
 func (InputIDRule) Plan(d *Document) []Outcome {
 	var out []Outcome
-	for _, def := range inputDefinitions(d.Root) {
+	for _, def := range inputDefinitions(d) {
 		if mapIndex(def.m, "name") < 0 {
 			continue
 		}
@@ -100,11 +103,13 @@ func (InputTypesRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (InputTypesRule) Mentions(src []byte) bool { return mentionsWord(src, "BOOLEAN", "ENUM") }
+func (r InputTypesRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (InputTypesRule) mentionsIn(s *srcScan) bool { return s.word("BOOLEAN", "ENUM") }
 
 // Plan implements Rule.
 func (InputTypesRule) Plan(d *Document) []Outcome {
-	defs := inputDefinitions(d.Root)
+	defs := inputDefinitions(d)
 	if outs := mapValue(d.Root, "outputs"); outs != nil && outs.Kind == yaml.SequenceNode {
 		for i, it := range outs.Content {
 			if it.Kind == yaml.MappingNode {
@@ -141,14 +146,16 @@ func (MultiselectValuesRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (MultiselectValuesRule) Mentions(src []byte) bool {
-	return mentionsWord(src, "MULTISELECT") && mentionsKeyOrEscape(src, "options")
+func (r MultiselectValuesRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (MultiselectValuesRule) mentionsIn(s *srcScan) bool {
+	return s.word("MULTISELECT") && s.keyOrEscape(keysOptions)
 }
 
 // Plan implements Rule.
 func (MultiselectValuesRule) Plan(d *Document) []Outcome {
 	var out []Outcome
-	for _, def := range inputDefinitions(d.Root) {
+	for _, def := range inputDefinitions(d) {
 		if typeOf(def.m) != "MULTISELECT" || mapIndex(def.m, "options") < 0 {
 			continue
 		}
@@ -169,14 +176,16 @@ func (InputRequiredDefaultsRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (InputRequiredDefaultsRule) Mentions(src []byte) bool {
-	return mentionsKeyOrEscape(src, "required") && mentionsKeyOrEscape(src, "defaults")
+func (r InputRequiredDefaultsRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (InputRequiredDefaultsRule) mentionsIn(s *srcScan) bool {
+	return s.keyOrEscape(keysRequired) && s.keyOrEscape(keysDefaults)
 }
 
 // Plan implements Rule.
 func (InputRequiredDefaultsRule) Plan(d *Document) []Outcome {
 	var out []Outcome
-	for _, def := range inputDefinitions(d.Root) {
+	for _, def := range inputDefinitions(d) {
 		if mapIndex(def.m, "defaults") < 0 || !isFalse(mapValue(def.m, "required")) {
 			continue
 		}
@@ -186,3 +195,12 @@ func (InputRequiredDefaultsRule) Plan(d *Document) []Outcome {
 	}
 	return out
 }
+
+// the key sets of the byte scans above (scan.go)
+var (
+	keysInputsOnResume = keysOf("inputs", "onResume")
+	keysName           = keysOf("name")
+	keysOptions        = keysOf("options")
+	keysRequired       = keysOf("required")
+	keysDefaults       = keysOf("defaults")
+)

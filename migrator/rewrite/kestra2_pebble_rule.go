@@ -25,10 +25,13 @@ func (PebbleJSONRule) Info() RuleInfo {
 // Mentions implements Rule: some `json` word after `|` or before `(` (white
 // space between), in a source that has a Pebble delimiter. A backslash may
 // hide any of them behind an escape: then parse.
-func (PebbleJSONRule) Mentions(src []byte) bool {
-	if bytes.IndexByte(src, '\\') >= 0 {
+func (r PebbleJSONRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (PebbleJSONRule) mentionsIn(s *srcScan) bool {
+	if s.backslash() {
 		return true
 	}
+	src := s.src
 	if !bytes.Contains(src, []byte("{{")) && !bytes.Contains(src, []byte("{%")) {
 		return false
 	}

@@ -26,15 +26,12 @@ func newTypeSet(names ...string) typeSet {
 	return s
 }
 
-// mentioned is the fast scan for rules keyed on these types.
-func (s typeSet) mentioned(src []byte) bool { return mentionsTypeName(src, s) }
-
 // typedMappings calls fn for every mapping whose type is in types, with the
 // mapping that holds the task's properties: the mapping itself, or the
 // `values` of a pluginDefaults entry (nil when it has none).
 func typedMappings(d *Document, types typeSet, fn func(m, props *yaml.Node, path string)) {
 	defaults := defaultsEntries(d.Root)
-	walkMappings(d.Root, "", "", func(m *yaml.Node, path, _ string) {
+	d.eachMapping(func(m *yaml.Node, path, _ string) {
 		if !types[typeOf(m)] {
 			return
 		}
@@ -62,12 +59,14 @@ func (MaxAttemptsRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (MaxAttemptsRule) Mentions(src []byte) bool { return mentionsKeyOrEscape(src, "maxAttempt") }
+func (r MaxAttemptsRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (MaxAttemptsRule) mentionsIn(s *srcScan) bool { return s.keyOrEscape(keysMaxAttempt) }
 
 // Plan implements Rule.
 func (MaxAttemptsRule) Plan(d *Document) []Outcome {
 	var out []Outcome
-	walkMappings(d.Root, "", "", func(m *yaml.Node, path, under string) {
+	d.eachMapping(func(m *yaml.Node, path, under string) {
 		if under != "retry" || mapIndex(m, "maxAttempt") < 0 {
 			return
 		}
@@ -90,8 +89,10 @@ func (PauseDurationRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (PauseDurationRule) Mentions(src []byte) bool {
-	return mentionsKeyOrEscape(src, "delay") && pauseTypes.mentioned(src)
+func (r PauseDurationRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (PauseDurationRule) mentionsIn(s *srcScan) bool {
+	return s.keyOrEscape(keysDelay) && s.typeName(pauseScan)
 }
 
 // Plan implements Rule.
@@ -121,8 +122,10 @@ func (FetchTypeRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (FetchTypeRule) Mentions(src []byte) bool {
-	return mentionsKeyOrEscape(src, "fetchType") && fetchTypes.mentioned(src)
+func (r FetchTypeRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (FetchTypeRule) mentionsIn(s *srcScan) bool {
+	return s.keyOrEscape(keysFetchType) && s.typeName(fetchScan)
 }
 
 // Plan implements Rule.
@@ -174,12 +177,14 @@ func (CancelledStateRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (CancelledStateRule) Mentions(src []byte) bool { return mentionsWord(src, "CANCELED") }
+func (r CancelledStateRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (CancelledStateRule) mentionsIn(s *srcScan) bool { return s.word("CANCELED") }
 
 // Plan implements Rule.
 func (CancelledStateRule) Plan(d *Document) []Outcome {
 	var out []Outcome
-	walkMappings(d.Root, "", "", func(m *yaml.Node, path, _ string) {
+	d.eachMapping(func(m *yaml.Node, path, _ string) {
 		keys := []string{"states"}
 		if exitTypes[typeOf(m)] {
 			keys = append(keys, "state")
@@ -237,14 +242,16 @@ func (LocalDeleteRecursiveRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (LocalDeleteRecursiveRule) Mentions(src []byte) bool { return localDeleteTypes.mentioned(src) }
+func (r LocalDeleteRecursiveRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (LocalDeleteRecursiveRule) mentionsIn(s *srcScan) bool { return s.typeName(localDeleteScan) }
 
 // Plan implements Rule. Defaults entries are left alone: each task gets the
 // pin itself.
 func (LocalDeleteRecursiveRule) Plan(d *Document) []Outcome {
 	var out []Outcome
 	defaults := defaultsEntries(d.Root)
-	walkMappings(d.Root, "", "", func(m *yaml.Node, path, _ string) {
+	d.eachMapping(func(m *yaml.Node, path, _ string) {
 		if !localDeleteTypes[typeOf(m)] || defaults[m] || mapIndex(m, "recursive") >= 0 {
 			return
 		}
@@ -317,9 +324,11 @@ func (RemovedPropertiesRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (RemovedPropertiesRule) Mentions(src []byte) bool {
-	return mentionsKeyOrEscape(src, "backfill", "backfills", "minLogLevel") ||
-		mentionsKeyOrEscape(src, "outputs") && subflowTypes.mentioned(src)
+func (r RemovedPropertiesRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (RemovedPropertiesRule) mentionsIn(s *srcScan) bool {
+	return s.keyOrEscape(keysBackfillBackfillsMinLogLevel) ||
+		s.keyOrEscape(keysOutputs) && s.typeName(subflowScan)
 }
 
 // Plan implements Rule: one outcome per mapping.
@@ -391,3 +400,20 @@ func readsSubflowOutputs(d *Document, id string, skip *yaml.Node) string {
 	walk(d.Root, "")
 	return where
 }
+
+// the type groups of the properties rules' byte scans (scan.go)
+var (
+	pauseScan       = scanGroupOfSet(pauseTypes)
+	fetchScan       = scanGroupOfSet(fetchTypes)
+	localDeleteScan = scanGroupOfSet(localDeleteTypes)
+	subflowScan     = scanGroupOfSet(subflowTypes)
+)
+
+// the key sets of the byte scans above (scan.go)
+var (
+	keysMaxAttempt                   = keysOf("maxAttempt")
+	keysDelay                        = keysOf("delay")
+	keysFetchType                    = keysOf("fetchType")
+	keysBackfillBackfillsMinLogLevel = keysOf("backfill", "backfills", "minLogLevel")
+	keysOutputs                      = keysOf("outputs")
+)

@@ -27,9 +27,11 @@ func (TypeRenamesRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule: one pass over the "io.kestra." words.
-func (TypeRenamesRule) Mentions(src []byte) bool {
-	return mentionsTypeName(src, typeRenameNames)
-}
+func (r TypeRenamesRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (TypeRenamesRule) mentionsIn(s *srcScan) bool { return s.typeName(typeRenameScan) }
+
+var typeRenameScan = scanGroupOfSet(typeRenameNames)
 
 // typeRenameNames are the old names of the table.
 var typeRenameNames = func() typeSet {
@@ -40,7 +42,7 @@ var typeRenameNames = func() typeSet {
 	return s
 }()
 
-// mentionsTypeName finds a dotted name starting with "io.kestra." that is in
+// mentionsTypeName (the reference srcScan.typeName is tested against) finds a dotted name starting with "io.kestra." that is in
 // names (or a backslash, which may hide one behind an escape). No allocation.
 func mentionsTypeName(src []byte, names typeSet) bool {
 	if bytes.IndexByte(src, '\\') >= 0 {
@@ -98,7 +100,7 @@ func defaultsList(root *yaml.Node) []*yaml.Node {
 func (TypeRenamesRule) Plan(d *Document) []Outcome {
 	var out []Outcome
 	defaults := defaultsEntries(d.Root)
-	walkMappings(d.Root, "", "", func(m *yaml.Node, path, _ string) {
+	d.eachMapping(func(m *yaml.Node, path, _ string) {
 		row, ok := typeRenameIndex[typeOf(m)]
 		if !ok {
 			return

@@ -24,8 +24,10 @@ func (ChecksWhenRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (ChecksWhenRule) Mentions(src []byte) bool {
-	return mentionsKeyOrEscape(src, "checks") && mentionsKeyOrEscape(src, "condition")
+func (r ChecksWhenRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (ChecksWhenRule) mentionsIn(s *srcScan) bool {
+	return s.keyOrEscape(keysChecks) && s.keyOrEscape(keysCondition)
 }
 
 // Plan implements Rule.
@@ -47,6 +49,8 @@ func (ChecksWhenRule) Plan(d *Document) []Outcome {
 
 var purgeKVTypes = newTypeSet("io.kestra.plugin.core.kv.PurgeKV")
 
+var purgeKVScan = scanGroupOfSet(purgeKVTypes)
+
 // PurgeKVBehaviorRule replaces PurgeKV `expiredOnly: X` by `behavior: {type:
 // key, expiredOnly: X}` (official migratePurgeKVExpiredOnly), the value's
 // text kept. A task that already sets behavior is left as it is. behavior
@@ -59,8 +63,10 @@ func (PurgeKVBehaviorRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (PurgeKVBehaviorRule) Mentions(src []byte) bool {
-	return mentionsKeyOrEscape(src, "expiredOnly") && purgeKVTypes.mentioned(src)
+func (r PurgeKVBehaviorRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (PurgeKVBehaviorRule) mentionsIn(s *srcScan) bool {
+	return s.keyOrEscape(keysExpiredOnly) && s.typeName(purgeKVScan)
 }
 
 // Plan implements Rule.
@@ -110,7 +116,9 @@ func (EEGitCloneRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (EEGitCloneRule) Mentions(src []byte) bool { return mentionsWord(src, EEGitClone.Old) }
+func (r EEGitCloneRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (EEGitCloneRule) mentionsIn(s *srcScan) bool { return s.mentionsEEGitClone() }
 
 // Plan implements Rule.
 func (EEGitCloneRule) Plan(d *Document) []Outcome {
@@ -122,7 +130,7 @@ func (EEGitCloneRule) Plan(d *Document) []Outcome {
 			pinnedByDefaults = true
 		}
 	}
-	walkMappings(d.Root, "", "", func(m *yaml.Node, path, _ string) {
+	d.eachMapping(func(m *yaml.Node, path, _ string) {
 		typ := mapValue(m, "type")
 		if scalarString(typ) != EEGitClone.Old {
 			return
@@ -180,9 +188,9 @@ func (PluginDefaultsNameRule) Info() RuleInfo {
 }
 
 // Mentions implements Rule.
-func (PluginDefaultsNameRule) Mentions(src []byte) bool {
-	return mentionsKeyOrEscape(src, "taskDefaults")
-}
+func (r PluginDefaultsNameRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (PluginDefaultsNameRule) mentionsIn(s *srcScan) bool { return s.keyOrEscape(keysTaskDefaults) }
 
 // Plan implements Rule.
 func (PluginDefaultsNameRule) Plan(d *Document) []Outcome {
@@ -191,3 +199,11 @@ func (PluginDefaultsNameRule) Plan(d *Document) []Outcome {
 	}
 	return []Outcome{d.renameKeyOutcome(Outcome{Change: Change{Path: "taskDefaults"}}, d.Root, "taskDefaults", "pluginDefaults")}
 }
+
+// the key sets of the byte scans above (scan.go)
+var (
+	keysChecks       = keysOf("checks")
+	keysCondition    = keysOf("condition")
+	keysExpiredOnly  = keysOf("expiredOnly")
+	keysTaskDefaults = keysOf("taskDefaults")
+)

@@ -197,46 +197,56 @@ func (e *InternalError) Error() string {
 // cannot be parsed (a *ParseError) or on a bug (*InternalError); every other
 // problem is a status.
 func (r *Rewriter) Rewrite(src []byte) (res Result, err error) {
-	if !r.mentions(src) {
+	s := getScan(src)
+	defer putScan(s)
+	if !r.mentionsIn(s) {
 		return Result{Source: src, Status: StatusUpToDate}, nil
 	}
-	return r.rewrite(context.Background(), src)
+	return r.rewrite(context.Background(), src, s)
 }
 
 // RewriteContext is Rewrite that gives up when ctx is done, checking
 // between its steps (each linear in the source), so that a signal is
 // honoured within a second even inside one very large flow.
 func (r *Rewriter) RewriteContext(ctx context.Context, src []byte) (Result, error) {
-	if !r.mentions(src) {
+	s := getScan(src)
+	defer putScan(s)
+	if !r.mentionsIn(s) {
 		return Result{Source: src, Status: StatusUpToDate}, nil
 	}
-	return r.rewrite(ctx, src)
+	return r.rewrite(ctx, src, s)
 }
 
-// rewriteParsed is Rewrite without the fast path: it always parses.
+// rewriteParsed is Rewrite without the fast path: it always parses, and
+// every rule plans (the fuzz tests compare it with Rewrite).
 func (r *Rewriter) rewriteParsed(src []byte) (res Result, err error) {
-	return r.rewrite(context.Background(), src)
+	return r.rewrite(context.Background(), src, nil)
 }
 
-func (r *Rewriter) rewrite(ctx context.Context, src []byte) (res Result, err error) {
+// rewrite parses src and rewrites it. With a scan of src, a rule whose
+// byte scan says no is not asked to plan: its Mentions promises it would
+// find nothing (the same promise the fast path keeps for the whole flow).
+func (r *Rewriter) rewrite(ctx context.Context, src []byte, s *srcScan) (res Result, err error) {
 	d, err := ParseDocument(src)
 	if err != nil {
 		return Result{}, err
 	}
-	return r.rewriteDocument(ctx, d)
+	return r.rewriteDocument(ctx, d, s)
 }
 
 // RewriteDocument is RewriteContext for a source the caller has parsed
 // already (to tell a flow from other YAML, say), which saves a parse. The
 // rewrite changes d's tree: parse again to read the document afterwards.
 func (r *Rewriter) RewriteDocument(ctx context.Context, d *Document) (Result, error) {
-	if !r.mentions(d.Src) {
+	s := getScan(d.Src)
+	defer putScan(s)
+	if !r.mentionsIn(s) {
 		return Result{Source: d.Src, Status: StatusUpToDate}, nil
 	}
-	return r.rewriteDocument(ctx, d)
+	return r.rewriteDocument(ctx, d, s)
 }
 
-func (r *Rewriter) rewriteDocument(ctx context.Context, d *Document) (res Result, err error) {
+func (r *Rewriter) rewriteDocument(ctx context.Context, d *Document, s *srcScan) (res Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			res, err = Result{}, &InternalError{Panic: p}
@@ -258,7 +268,7 @@ func (r *Rewriter) rewriteDocument(ctx context.Context, d *Document) (res Result
 		return Result{}, err
 	}
 	var supported []Outcome
-	for _, o := range r.plan(d) {
+	for _, o := range r.plan(d, s, false) {
 		switch {
 		case o.Unsupported != "":
 			res.Unsupported = append(res.Unsupported, o)
@@ -304,18 +314,46 @@ func (r *Rewriter) rewriteDocument(ctx context.Context, d *Document) (res Result
 	return res, nil
 }
 
+// mentions asks every rule's byte scan; the package's rules share one scan
+// of the source (scan.go), a rule from outside uses its own Mentions.
 func (r *Rewriter) mentions(src []byte) bool {
-	for _, rule := range r.rules {
-		if rule.Mentions(src) {
+	s := getScan(src)
+	defer putScan(s)
+	return r.mentionsIn(s)
+}
+
+// mentionsIn is mentions over a scan, which remembers each rule's answer
+// for plan.
+func (r *Rewriter) mentionsIn(s *srcScan) bool {
+	for i, rule := range r.rules {
+		if s.ruleSays(i, rule) {
 			return true
 		}
 	}
 	return false
 }
 
-func (r *Rewriter) plan(d *Document) []Outcome {
+// ruleMentions is rule.Mentions over the shared scan s.
+func ruleMentions(rule Rule, s *srcScan) bool {
+	if m, ok := rule.(scanMentioner); ok {
+		return m.mentionsIn(s)
+	}
+	return rule.Mentions(s.src)
+}
+
+// plan asks the rules for their outcomes on d, in rule order. With a scan
+// of d.Src, a rule whose byte scan says no is skipped (it would find
+// nothing). editsOnly skips the rules that only report (detections: their
+// outcomes never edit), for the second pass, which looks for edits only.
+func (r *Rewriter) plan(d *Document, s *srcScan, editsOnly bool) []Outcome {
 	var all []Outcome
-	for _, rule := range r.rules {
+	for i, rule := range r.rules {
+		if _, ok := rule.(reportOnly); ok && editsOnly {
+			continue
+		}
+		if s != nil && !s.ruleSays(i, rule) {
+			continue
+		}
 		name := rule.Info().Name
 		for _, o := range rule.Plan(d) {
 			o.Rule = name
@@ -355,10 +393,12 @@ func (r *Rewriter) apply(ctx context.Context, d *Document, outcomes []Outcome) (
 	for _, o := range outcomes {
 		o.Mutate()
 	}
+	d.forgetWalk()
 	if where, same := equalNodes(d.Root, got.Root, ""); !same {
 		return nil, fmt.Errorf("the result differs from the expected tree at %s", orRoot(where))
 	}
-	for _, o := range r.plan(got) {
+	// every rule that can edit plans again, scan or not
+	for _, o := range r.plan(got, nil, true) {
 		if o.Unsupported == "" && o.changes() {
 			return nil, fmt.Errorf("a second pass would change %s again", o.Describe())
 		}

@@ -95,9 +95,11 @@ func (r *RunnerRule) Info() RuleInfo {
 var runnerKeys = []string{"runner", "docker", "dockerOptions"}
 
 // Mentions implements Rule.
-func (r *RunnerRule) Mentions(src []byte) bool {
-	return MentionsKey(src, runnerKeys...)
-}
+func (r *RunnerRule) Mentions(src []byte) bool { return r.mentionsIn(newScan(src)) }
+
+func (r *RunnerRule) mentionsIn(s *srcScan) bool { return s.key(runnerKeySet) }
+
+var runnerKeySet = keysOf(runnerKeys...)
 
 // Plan implements Rule.
 func (r *RunnerRule) Plan(d *Document) []Outcome {
