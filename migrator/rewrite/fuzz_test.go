@@ -15,29 +15,34 @@ func FuzzRewrite(f *testing.F) {
 		f.Add(s)
 	}
 	rw := MustRewriter(Options{})
-	f.Fuzz(func(t *testing.T, src []byte) {
-		res, err := rw.Rewrite(src)
-		var internal *InternalError
-		if errors.As(err, &internal) {
-			t.Fatal(err)
+	f.Fuzz(func(t *testing.T, src []byte) { checkRewriteInvariants(t, rw, src) })
+}
+
+// checkRewriteInvariants: never an internal error; a refused or clean flow
+// keeps its bytes; a rewritten output parses and a second pass over it
+// changes nothing.
+func checkRewriteInvariants(t *testing.T, rw *Rewriter, src []byte) {
+	res, err := rw.Rewrite(src)
+	var internal *InternalError
+	if errors.As(err, &internal) {
+		t.Fatal(err)
+	}
+	if err != nil {
+		return // a source that does not parse is reported, not rewritten
+	}
+	if res.Status != StatusPending {
+		if !bytes.Equal(res.Source, src) {
+			t.Fatalf("status %s changed the source", res.Status)
 		}
-		if err != nil {
-			return // a source that does not parse is reported, not rewritten
-		}
-		if res.Status != StatusPending {
-			if !bytes.Equal(res.Source, src) {
-				t.Fatalf("status %s changed the source", res.Status)
-			}
-			return
-		}
-		if _, err := ParseDocument(res.Source); err != nil {
-			t.Fatalf("output does not parse: %v\n%s", err, res.Source)
-		}
-		again, err := rw.Rewrite(res.Source)
-		if err != nil || !bytes.Equal(again.Source, res.Source) || len(again.Changes) != 0 {
-			t.Fatalf("second pass not a no-op (%v, %v)\n%s", err, again.Changes, res.Source)
-		}
-	})
+		return
+	}
+	if _, err := ParseDocument(res.Source); err != nil {
+		t.Fatalf("output does not parse: %v\n%s", err, res.Source)
+	}
+	again, err := rw.Rewrite(res.Source)
+	if err != nil || !bytes.Equal(again.Source, res.Source) || len(again.Changes) != 0 {
+		t.Fatalf("second pass not a no-op (%v, %v)\n%s", err, again.Changes, res.Source)
+	}
 }
 
 // seedFlows gathers our golden inputs, plus the shared corpus and peer

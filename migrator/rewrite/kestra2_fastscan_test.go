@@ -1,8 +1,6 @@
 package rewrite
 
 import (
-	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -89,26 +87,6 @@ func FuzzKestra2(f *testing.F) {
 	rw := MustRewriter(Options{Target: Target20})
 	f.Fuzz(func(t *testing.T, src []byte) {
 		assertMentionsSound(t, src)
-		res, err := rw.Rewrite(src)
-		var internal *InternalError
-		if errors.As(err, &internal) {
-			t.Fatal(err)
-		}
-		if err != nil {
-			return
-		}
-		if res.Status != StatusPending {
-			if !bytes.Equal(res.Source, src) {
-				t.Fatalf("status %s changed the source", res.Status)
-			}
-			return
-		}
-		if _, err := ParseDocument(res.Source); err != nil {
-			t.Fatalf("output does not parse: %v\n%s", err, res.Source)
-		}
-		again, err := rw.Rewrite(res.Source)
-		if err != nil || !bytes.Equal(again.Source, res.Source) || len(again.Changes) != 0 {
-			t.Fatalf("second pass not a no-op (%v, %v)\n%s", err, again.Changes, res.Source)
-		}
+		checkRewriteInvariants(t, rw, src)
 	})
 }
