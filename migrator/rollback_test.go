@@ -15,23 +15,6 @@ import (
 	"github.com/kestra-migrator/kestra-migrator/store"
 )
 
-func itemsOf(rep *report.Report) map[string]report.Item {
-	out := map[string]report.Item{}
-	for _, ns := range rep.Namespaces {
-		for _, it := range ns.Items {
-			out[it.Namespace+"/"+it.ID] = it
-		}
-	}
-	return out
-}
-
-func reasonOf(it report.Item) string {
-	if it.Reason == nil {
-		return ""
-	}
-	return *it.Reason
-}
-
 // TestRollbackPutsBackAnEditBetweenItsReadAndItsWrite: a person edits a flow
 // right before the rollback's write lands (every third write). The rollback
 // goes through apply's guarded write: the edit is put back, the flow is a
@@ -50,11 +33,11 @@ func TestRollbackPutsBackAnEditBetweenItsReadAndItsWrite(t *testing.T) {
 		t.Fatal("no edit raced the rollback: the test proves nothing")
 	}
 	assertEditsKept(t, f.Server, edits)
-	items := itemsOf(rep)
+	items := fleettest.Items(rep)
 	for _, ed := range edits {
 		it := items[ed.Namespace+"/"+ed.ID]
-		if it.Status != report.StatusConflict || !strings.Contains(reasonOf(it), "was restored") {
-			t.Errorf("%s/%s: %s (%s), want a conflict whose edit was put back", ed.Namespace, ed.ID, it.Status, reasonOf(it))
+		if it.Status != report.StatusConflict || !strings.Contains(fleettest.Reason(it), "was restored") {
+			t.Errorf("%s/%s: %s (%s), want a conflict whose edit was put back", ed.Namespace, ed.ID, it.Status, fleettest.Reason(it))
 		}
 	}
 	if rep.Summary.Conflict != len(edits) || rep.Summary.Restored != applied.Summary.Migrated-len(edits) || rep.Summary.Migrated != 0 {
@@ -77,12 +60,12 @@ func TestRollbackForceOverwritesOnlyWhenAskedAndSaysSo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	items := itemsOf(rep)
-	if it := items["company.a/edited"]; it.Status != report.StatusConflict || !strings.Contains(reasonOf(it), "--force") {
-		t.Errorf("edited flow without --force: %s (%s)", it.Status, reasonOf(it))
+	items := fleettest.Items(rep)
+	if it := items["company.a/edited"]; it.Status != report.StatusConflict || !strings.Contains(fleettest.Reason(it), "--force") {
+		t.Errorf("edited flow without --force: %s (%s)", it.Status, fleettest.Reason(it))
 	}
-	if it := items["company.a/clean"]; it.Status != report.StatusRestored || strings.Contains(reasonOf(it), "overwrote") {
-		t.Errorf("clean flow: %s (%s)", it.Status, reasonOf(it))
+	if it := items["company.a/clean"]; it.Status != report.StatusRestored || strings.Contains(fleettest.Reason(it), "overwrote") {
+		t.Errorf("clean flow: %s (%s)", it.Status, fleettest.Reason(it))
 	}
 	if now, _ := f.Server.Flow("company.a", "edited"); !strings.Contains(now.Source, "edited by a human") {
 		t.Fatal("the rollback overwrote an edited flow without --force")
@@ -91,9 +74,9 @@ func TestRollbackForceOverwritesOnlyWhenAskedAndSaysSo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	it := itemsOf(forced)["company.a/edited"]
-	if it.Status != report.StatusRestored || !it.Forced || !strings.HasPrefix(reasonOf(it), "--force: overwrote") {
-		t.Errorf("--force: %s (%s), want restored and said overwritten", it.Status, reasonOf(it))
+	it := fleettest.Items(forced)["company.a/edited"]
+	if it.Status != report.StatusRestored || !it.Forced || !strings.HasPrefix(fleettest.Reason(it), "--force: overwrote") {
+		t.Errorf("--force: %s (%s), want restored and said overwritten", it.Status, fleettest.Reason(it))
 	}
 	if len(forced.Warnings) == 0 || !strings.Contains(strings.Join(forced.Warnings, "\n"), "company.a/edited") {
 		t.Errorf("--force warnings %q do not name the overwritten flow", forced.Warnings)
@@ -131,14 +114,14 @@ func TestWriteIsVerifiedAgainstTheAnswer(t *testing.T) {
 	mangled := 0
 	for _, fl := range f.Flows {
 		cur, _ := f.Server.Flow(fl.Namespace, fl.ID)
-		it := itemsOf(rep)[fl.Namespace+"/"+fl.ID]
+		it := fleettest.Items(rep)[fl.Namespace+"/"+fl.ID]
 		switch {
 		case !strings.Contains(cur.Source, "\r\n"):
 			if fl.Pending() && it.Status != report.StatusMigrated {
-				t.Errorf("%s/%s stored as sent: %s (%s)", fl.Namespace, fl.ID, it.Status, reasonOf(it))
+				t.Errorf("%s/%s stored as sent: %s (%s)", fl.Namespace, fl.ID, it.Status, fleettest.Reason(it))
 			}
-		case it.Status != report.StatusFailed || !strings.Contains(reasonOf(it), "differs from the one sent"):
-			t.Errorf("%s/%s stored other bytes than sent, reported %s (%s)", fl.Namespace, fl.ID, it.Status, reasonOf(it))
+		case it.Status != report.StatusFailed || !strings.Contains(fleettest.Reason(it), "differs from the one sent"):
+			t.Errorf("%s/%s stored other bytes than sent, reported %s (%s)", fl.Namespace, fl.ID, it.Status, fleettest.Reason(it))
 		default:
 			mangled++
 		}

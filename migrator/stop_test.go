@@ -114,8 +114,8 @@ func checkStopped(t *testing.T, f *fleettest.Fleet, rep *report.Report, maxFaile
 	}
 	for _, ns := range rep.Namespaces {
 		for _, it := range ns.Items {
-			if it.Status == report.StatusFailed && !strings.Contains(reasonOf(it), "outcome unknown") && !strings.Contains(reasonOf(it), "nothing written") {
-				t.Errorf("%s/%s failed: %s", it.Namespace, it.ID, reasonOf(it))
+			if it.Status == report.StatusFailed && !strings.Contains(fleettest.Reason(it), "outcome unknown") && !strings.Contains(fleettest.Reason(it), "nothing written") {
+				t.Errorf("%s/%s failed: %s", it.Namespace, it.ID, fleettest.Reason(it))
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/kestra-migrator/kestra-migrator/client"
 	"github.com/kestra-migrator/kestra-migrator/client/kestratest"
 	"github.com/kestra-migrator/kestra-migrator/migrator"
+	"github.com/kestra-migrator/kestra-migrator/migrator/fleettest"
 	"github.com/kestra-migrator/kestra-migrator/migrator/report"
 	"github.com/kestra-migrator/kestra-migrator/migrator/rewrite"
 	"github.com/kestra-migrator/kestra-migrator/store"
@@ -50,16 +51,7 @@ func runTarget(t *testing.T, version string, target rewrite.Target) (*report.Rep
 	return rep, srv
 }
 
-func itemOf(rep *report.Report, id string) report.Item {
-	for _, ns := range rep.Namespaces {
-		for _, it := range ns.Items {
-			if it.ID == id {
-				return it
-			}
-		}
-	}
-	return report.Item{}
-}
+func itemOf(rep *report.Report, id string) report.Item { return fleettest.Items(rep)["target/"+id] }
 
 // TestTheTargetFollowsTheServer: on a 1.3 server only rules whose output
 // 1.3 accepts run (a flow must keep working where it is stored), and the

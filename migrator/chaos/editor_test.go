@@ -99,11 +99,11 @@ func TestConcurrentEditorLosesNoEdit(t *testing.T) {
 		}
 		race.newPass()
 		rep := f.Run(t, migrator.ModeApply)
-		for _, it := range items(rep) {
+		for _, it := range fleettest.Items(rep) {
 			switch {
 			case it.Status == report.StatusFailed || it.Status == report.StatusInvalid:
-				t.Errorf("pass %d: %s/%s: %s: %s", passes, it.Namespace, it.ID, it.Status, reason(it))
-			case it.Status == report.StatusConflict && strings.Contains(reason(it), "was restored"):
+				t.Errorf("pass %d: %s/%s: %s: %s", passes, it.Namespace, it.ID, it.Status, fleettest.Reason(it))
+			case it.Status == report.StatusConflict && strings.Contains(fleettest.Reason(it), "was restored"):
 				putBack++
 			}
 		}
@@ -162,12 +162,12 @@ func TestEditDuringThePutBackOfAnEditIsKept(t *testing.T) {
 	})
 	f := fleettest.NewFleetOn(t, srv, url, flows, fleettest.ClientConfig(url, kestratest.Options{}))
 	rep := f.Run(t, migrator.ModeApply)
-	it := items(rep)["company.team/etl"]
+	it := fleettest.Items(rep)["company.team/etl"]
 	edits := srv.EditedFlows()
 	if len(edits) != 2 {
 		t.Fatalf("%d edits made, want 2 (%d writes)", len(edits), puts)
 	}
 	if lost := assertEditsKept(t, srv, edits); lost > 0 {
-		t.Errorf("apply reported %s (%s) and lost %d of 2 edits", it.Status, reason(it), lost)
+		t.Errorf("apply reported %s (%s) and lost %d of 2 edits", it.Status, fleettest.Reason(it), lost)
 	}
 }

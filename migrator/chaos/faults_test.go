@@ -67,9 +67,9 @@ func TestApplyUnderFaultsFailsNoFlow(t *testing.T) {
 	srv.SetFaults(kestratest.Faults{})
 
 	if rep.Summary.Failed+rep.Summary.Conflict+rep.Summary.Invalid != 0 || rep.Summary.Migrated != f.Pending() {
-		for _, it := range items(rep) {
+		for _, it := range fleettest.Items(rep) {
 			if it.Status != report.StatusMigrated && it.Status != report.StatusUpToDate {
-				t.Errorf("%s/%s: %s: %s", it.Namespace, it.ID, it.Status, reason(it))
+				t.Errorf("%s/%s: %s: %s", it.Namespace, it.ID, it.Status, fleettest.Reason(it))
 			}
 		}
 		t.Fatalf("faults changed the outcome: %+v, want %d migrated and nothing else", rep.Summary.Counts, f.Pending())

@@ -250,24 +250,6 @@ func classify(r *http.Request) call {
 	return call{endpoint: kestratest.EndpointUnknown}
 }
 
-// items indexes a report's items by "namespace/id".
-func items(rep *report.Report) map[string]report.Item {
-	out := map[string]report.Item{}
-	for _, ns := range rep.Namespaces {
-		for _, it := range ns.Items {
-			out[it.Namespace+"/"+it.ID] = it
-		}
-	}
-	return out
-}
-
-func reason(it report.Item) string {
-	if it.Reason == nil {
-		return ""
-	}
-	return *it.Reason
-}
-
 // assertEditsKept: every human edit's marker is still in the current source.
 func assertEditsKept(t *testing.T, srv *kestratest.Server, edits []kestratest.Edit) (lost int) {
 	t.Helper()

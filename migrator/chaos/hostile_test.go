@@ -118,18 +118,18 @@ func contains(list []string, s string) bool {
 // expectFailed: the flow is reported failed with a reason holding every part.
 func expectFailed(t *testing.T, rep *report.Report, key string, parts ...string) {
 	t.Helper()
-	it, ok := items(rep)[key]
+	it, ok := fleettest.Items(rep)[key]
 	if !ok {
 		t.Errorf("%s is not in the report", key)
 		return
 	}
 	if it.Status != report.StatusFailed {
-		t.Errorf("%s: %s (%s), want failed", key, it.Status, reason(it))
+		t.Errorf("%s: %s (%s), want failed", key, it.Status, fleettest.Reason(it))
 		return
 	}
 	for _, p := range parts {
-		if !strings.Contains(reason(it), p) {
-			t.Errorf("%s: the reason %q does not say %q", key, reason(it), p)
+		if !strings.Contains(fleettest.Reason(it), p) {
+			t.Errorf("%s: the reason %q does not say %q", key, fleettest.Reason(it), p)
 		}
 	}
 }
@@ -201,8 +201,8 @@ func TestHostileServerAnswers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if it := items(rep)[target]; it.Status != report.StatusMigrated {
-			t.Errorf("%s: %s (%s), want migrated", target, it.Status, reason(it))
+		if it := fleettest.Items(rep)[target]; it.Status != report.StatusMigrated {
+			t.Errorf("%s: %s (%s), want migrated", target, it.Status, fleettest.Reason(it))
 		}
 		f.expectMigrated(t, []string{nsA, nsB})
 	})
@@ -251,7 +251,7 @@ func TestHostileServerAnswers(t *testing.T) {
 			if _, ok := f.Server.Flow(nsB, id); ok {
 				t.Errorf("%s/%s, smuggled in the ZIP, exists on the server", nsB, id)
 			}
-			if it, ok := items(rep)[nsB+"/"+id]; ok && it.Status != report.StatusFailed {
+			if it, ok := fleettest.Items(rep)[nsB+"/"+id]; ok && it.Status != report.StatusFailed {
 				t.Errorf("%s/%s, smuggled in the ZIP, reported %s", nsB, id, it.Status)
 			}
 		}
@@ -541,8 +541,8 @@ func TestUnreadableFlowDoesNotBlockLaterRuns(t *testing.T) {
 	if err != nil {
 		t.Errorf("the next apply stopped: %v", err)
 	}
-	if it := items(second)[nsB+"/late"]; it.Status != report.StatusMigrated {
-		t.Errorf("%s/late, created since, was not migrated by the next apply: %q %s", nsB, it.Status, reason(it))
+	if it := fleettest.Items(second)[nsB+"/late"]; it.Status != report.StatusMigrated {
+		t.Errorf("%s/late, created since, was not migrated by the next apply: %q %s", nsB, it.Status, fleettest.Reason(it))
 	}
 	if !strings.Contains(strings.Join(second.Warnings, "\n"), target) {
 		t.Errorf("the next apply does not warn about %s: %q", target, second.Warnings)

@@ -114,7 +114,7 @@ func TestRollbackUnderAConcurrentEditorLosesNoEdit(t *testing.T) {
 	if lost := assertEditsKept(t, f.Server, edits); lost > 0 {
 		t.Fatalf("the rollback lost %d of %d edits", lost, len(edits))
 	}
-	its := items(rep)
+	its := fleettest.Items(rep)
 	for _, fl := range flows {
 		if !fl.Pending() {
 			continue
@@ -124,9 +124,9 @@ func TestRollbackUnderAConcurrentEditorLosesNoEdit(t *testing.T) {
 		cur, _ := f.Server.Flow(fl.Namespace, fl.ID)
 		switch {
 		case edited[key] && it.Status != report.StatusConflict:
-			t.Errorf("%s was edited under the rollback, reported %s (%s)", key, it.Status, reason(it))
+			t.Errorf("%s was edited under the rollback, reported %s (%s)", key, it.Status, fleettest.Reason(it))
 		case !edited[key] && (it.Status != report.StatusRestored || cur.Source != fl.Source):
-			t.Errorf("%s not edited: reported %s (%s), original back: %v", key, it.Status, reason(it), cur.Source == fl.Source)
+			t.Errorf("%s not edited: reported %s (%s), original back: %v", key, it.Status, fleettest.Reason(it), cur.Source == fl.Source)
 		}
 	}
 	t.Logf("%s: %d edits on %d flows under the rollback (%d just before its write); %d restored, %d conflicts, 0 lost",

@@ -92,3 +92,22 @@ func (f *Fleet) Pending() int {
 	}
 	return n
 }
+
+// Items indexes a report's items by "namespace/id".
+func Items(rep *report.Report) map[string]report.Item {
+	out := map[string]report.Item{}
+	for _, ns := range rep.Namespaces {
+		for _, it := range ns.Items {
+			out[it.Namespace+"/"+it.ID] = it
+		}
+	}
+	return out
+}
+
+// Reason is an item's reason, "" when it has none.
+func Reason(it report.Item) string {
+	if it.Reason == nil {
+		return ""
+	}
+	return *it.Reason
+}
