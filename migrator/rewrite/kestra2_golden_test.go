@@ -1,7 +1,6 @@
 package rewrite
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -13,28 +12,13 @@ import (
 // findings (*.result.txt); every case also checks the invariants (the
 // output parses, a second pass changes nothing, only pending changes text).
 func TestKestra2Golden(t *testing.T) {
-	inputs, err := filepath.Glob("testdata/kestra2/*.in.yml")
-	if err != nil || len(inputs) == 0 {
-		t.Fatalf("no golden inputs: %v", err)
-	}
-	for _, in := range inputs {
-		name := strings.TrimSuffix(filepath.Base(in), ".in.yml")
-		t.Run(name, func(t *testing.T) {
-			src := mustRead(t, in)
-			target := Target20
-			if strings.HasPrefix(name, "t13-") {
-				target = Target13
-			}
-			rw := MustRewriter(Options{Only: kestra2GoldenRules(), Target: target, Partial: strings.HasPrefix(name, "partial-")})
-			res, err := rw.Rewrite(src)
-			if err != nil {
-				t.Fatalf("rewrite: %v", err)
-			}
-			checkInvariants(t, rw, src, res)
-			golden(t, strings.TrimSuffix(in, ".in.yml")+".out.yml", res.Source)
-			golden(t, strings.TrimSuffix(in, ".in.yml")+".result.txt", []byte(describeResult(res)))
-		})
-	}
+	runGoldenDir(t, "testdata/kestra2", func(name string) *Rewriter {
+		target := Target20
+		if strings.HasPrefix(name, "t13-") {
+			target = Target13
+		}
+		return MustRewriter(Options{Only: kestra2GoldenRules(), Target: target, Partial: strings.HasPrefix(name, "partial-")})
+	})
 }
 
 // kestra2GoldenRules names the runner rule and every 2.0 rewrite rule: the

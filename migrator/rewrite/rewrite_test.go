@@ -15,15 +15,24 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // TestRewriteGolden runs every testdata/rewrite/*.in.yml through the rewrite
 // and compares the text (*.out.yml) and the findings (*.result.txt).
 func TestRewriteGolden(t *testing.T) {
-	inputs, err := filepath.Glob("testdata/rewrite/*.in.yml")
+	runGoldenDir(t, "testdata/rewrite", func(name string) *Rewriter {
+		return MustRewriter(Options{Partial: strings.HasPrefix(name, "partial-")})
+	})
+}
+
+// runGoldenDir rewrites every dir/*.in.yml with the rewriter its name asks
+// for, checks the invariants, and compares the text (*.out.yml) and the
+// findings (*.result.txt) with the golden files.
+func runGoldenDir(t *testing.T, dir string, rewriterFor func(name string) *Rewriter) {
+	inputs, err := filepath.Glob(filepath.Join(dir, "*.in.yml"))
 	if err != nil || len(inputs) == 0 {
-		t.Fatalf("no golden inputs: %v", err)
+		t.Fatalf("no golden inputs in %s: %v", dir, err)
 	}
 	for _, in := range inputs {
 		name := strings.TrimSuffix(filepath.Base(in), ".in.yml")
 		t.Run(name, func(t *testing.T) {
 			src := mustRead(t, in)
-			rw := MustRewriter(Options{Partial: strings.HasPrefix(name, "partial-")})
+			rw := rewriterFor(name)
 			res, err := rw.Rewrite(src)
 			if err != nil {
 				t.Fatalf("rewrite: %v", err)
