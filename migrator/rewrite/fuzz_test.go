@@ -30,6 +30,13 @@ func checkRewriteInvariants(t *testing.T, rw *Rewriter, src []byte) {
 	if err != nil {
 		return // a source that does not parse is reported, not rewritten
 	}
+	// the local verification decides as the whole parse does
+	whole := *rw
+	whole.wholeParse = true
+	if w, err := whole.Rewrite(src); err != nil || w.Status != res.Status || !bytes.Equal(w.Source, res.Source) ||
+		len(w.Changes) != len(res.Changes) || w.Reason != res.Reason || !bytes.Equal(w.Proposed, res.Proposed) {
+		t.Fatalf("verified whole: %s %q (%v), locally: %s %q\n%s", w.Status, w.Reason, err, res.Status, res.Reason, src)
+	}
 	if res.Status != StatusPending {
 		if !bytes.Equal(res.Source, src) {
 			t.Fatalf("status %s changed the source", res.Status)

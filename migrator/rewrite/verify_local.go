@@ -1,0 +1,540 @@
+package rewrite
+
+import (
+	"bytes"
+	"hash/maphash"
+	"io"
+	"sort"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Local verification: the edited text is proved entry by entry instead of
+// by parsing it whole. Parsing is most of a rewrite's cost, and the edits of
+// a flow usually touch a few lines of a few tasks; the rest of the text is
+// the original, byte for byte, whose tree is known.
+//
+// The argument. A block mapping at column c is read line by line: its
+// entries start with a key at column c, and what lies between two such
+// lines (values, comments, blank lines) is read by the scanner with c as the
+// current indentation, whatever encloses the mapping. So a run of entries
+// whose text R is replaced by R' reads in the document exactly as R' reads
+// on its own, provided that
+//   - R' read on its own is one block mapping whose keys are at column c (the
+//     dashes of enclosing sequences before the first key are blanked; they
+//     are not edited), or nothing but comments;
+//   - R' ends where a line ends (the next entry, or what follows the
+//     mapping, starts a line as before) and holds no document marker;
+//   - no alias anywhere (an alias after R' could name an anchor R' changed;
+//     one in R' naming an anchor before it fails on its own) and no %TAG
+//     directive (it would change how R''s tags read).
+// What R' reads as must then equal the expected entries, the rest of the
+// expected tree must be the original (a hash of every node outside the runs,
+// taken before and after the rules' tree changes, proves no change was made
+// there without a text edit), and the mapping must keep an entry. When any
+// of this does not hold, the text is parsed whole, as before: the local
+// check only ever saves that parse, it never accepts what the whole parse
+// would refuse (FuzzLocalVerify holds it to that).
+
+// localRun is a run of consecutive entries of one block mapping whose text
+// holds edits.
+type localRun struct {
+	m           *yaml.Node
+	first, last int // indexes of the first and last pair (key index / 2)
+	start, end  int // bytes of d.Src: the first entry's line start to the start of what follows the run
+	prefix      int // bytes before the first key on its line (spaces, or the dashes of enclosing sequences)
+	col         int // the mapping's column
+	outside     []*yaml.Node // the mapping's other keys, in order
+	nBefore     int          // how many of them stand before the run
+	mStart      int          // where the mapping starts in d.Src (its first property or key)
+
+	got *yaml.Node // the run's new text as parsed on its own (nil: no entries), once verified
+}
+
+// localCheck is the plan of a local verification: the runs of entries that
+// hold the edits, outermost only.
+type localCheck struct {
+	runs  []*localRun
+	byMap map[*yaml.Node]*localRun
+	edits []Edit // sorted by Start
+	src   []byte
+}
+
+// hashSeed keys the outside hash; it only has to stay the same within a run.
+var hashSeed = maphash.MakeSeed()
+
+// localCheckFor plans the local verification of edits (sorted by Start, as
+// applyEdits leaves them), or returns nil when they cannot be checked
+// locally and the text is to be parsed whole.
+func (d *Document) localCheckFor(edits []Edit) *localCheck {
+	if d.Root == nil || len(edits) == 0 || len(d.aliased) > 0 || bytes.Contains(d.Src, []byte("%TAG")) {
+		return nil
+	}
+	var runs []*localRun
+	byMap := map[*yaml.Node]*localRun{}
+	for _, e := range edits {
+		if hasOddLineBreaks([]byte(e.Text)) {
+			return nil // a lone CR (or NEL, LS, PS) breaks a line the line index does not see
+		}
+		m, j, ok := d.entryHolding(e)
+		if !ok {
+			return nil
+		}
+		run := byMap[m]
+		if run == nil {
+			run = &localRun{m: m, first: j, last: j}
+			byMap[m] = run
+			runs = append(runs, run)
+		}
+		run.first, run.last = min(run.first, j), max(run.last, j)
+	}
+	for _, run := range runs {
+		if !d.placeRun(run) {
+			return nil
+		}
+	}
+	// keep the outermost runs: a run inside another run's text is checked
+	// with it (the spans of two runs nest or are apart)
+	var kept []*localRun
+	for _, run := range runs {
+		inner := false
+		for _, other := range runs {
+			if other == run {
+				continue
+			}
+			if other.start == run.start && other.end == run.end {
+				return nil // two mappings' runs over the same text: which reads it is not ours to guess
+			}
+			if other.start <= run.start && run.end <= other.end {
+				inner = true
+				break
+			}
+			if run.start < other.end && other.start < run.end && !(run.start <= other.start && other.end <= run.end) {
+				return nil // overlapping without nesting: not a shape the argument covers
+			}
+		}
+		if inner {
+			delete(byMap, run.m)
+		} else {
+			kept = append(kept, run)
+		}
+	}
+	for _, run := range kept {
+		run.mStart = d.offset(run.m)
+		for i := 0; i+1 < len(run.m.Content); i += 2 {
+			if p := i / 2; p < run.first || p > run.last {
+				run.outside = append(run.outside, run.m.Content[i])
+				if p < run.first {
+					run.nBefore++
+				}
+			}
+		}
+	}
+	// every edit lies in a kept run's text (the runs were made from them;
+	// this holds the filter above to it)
+	for _, e := range edits {
+		covered := false
+		for _, run := range kept {
+			if e.Start == e.End && run.start < e.Start && e.Start <= run.end ||
+				e.Start < e.End && run.start <= e.Start && e.End <= run.end {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			return nil
+		}
+	}
+	return &localCheck{runs: kept, byMap: byMap, edits: edits, src: d.Src}
+}
+
+// entryHolding finds the innermost entry of a block mapping whose text holds
+// the edit. An entry's text runs from the start of its key's line to the
+// start of the next entry's line (the last entry: to where what follows its
+// mapping starts); an insertion belongs to the entry it ends.
+func (d *Document) entryHolding(e Edit) (m *yaml.Node, j int, ok bool) {
+	n, bound := d.Root, len(d.Src)
+	holds := func(start, end int) bool {
+		if e.Start == e.End {
+			return start < e.Start && e.Start <= end
+		}
+		return start <= e.Start && e.End <= end
+	}
+	for n != nil && n.Style&yaml.FlowStyle == 0 {
+		var items []*yaml.Node
+		step := 1
+		switch n.Kind {
+		case yaml.MappingNode:
+			items, step = n.Content, 2
+		case yaml.SequenceNode:
+			items = n.Content
+		default:
+			return m, j, ok
+		}
+		found := false
+		for i := 0; i < len(items); i += step {
+			start, end := d.lineStartOf(items[i]), bound
+			if i+step < len(items) {
+				end = d.lineStartOf(items[i+step])
+			}
+			if start < 0 || end < start || !holds(start, end) {
+				continue
+			}
+			if n.Kind == yaml.MappingNode {
+				if i+1 >= len(items) {
+					return nil, 0, false
+				}
+				m, j, ok = n, i/2, true
+				n = items[i+1]
+			} else {
+				n = items[i]
+			}
+			bound, found = end, true
+			break
+		}
+		if !found {
+			break
+		}
+	}
+	return m, j, ok
+}
+
+// lineStartOf is the offset of the start of n's line, or -1.
+func (d *Document) lineStartOf(n *yaml.Node) int {
+	if n.Line < 1 || n.Line > len(d.lineStarts) {
+		return -1
+	}
+	return d.lineStarts[n.Line-1]
+}
+
+// placeRun sets a run's text span, prefix and column; false when its first
+// key does not start its line after spaces (and dashes, for the first entry).
+func (d *Document) placeRun(run *localRun) bool {
+	m := run.m
+	k := m.Content[2*run.first]
+	run.start = d.lineStartOf(k)
+	off := d.offset(k)
+	if run.start < 0 || off < run.start || k.Kind != yaml.ScalarNode {
+		return false
+	}
+	if !dashesAndSpaces(d.Src[run.start:off], run.first == 0) {
+		return false
+	}
+	run.prefix = off - run.start
+	run.col = off - run.start
+	if first := m.Content[0]; first != k {
+		run.col = d.offset(first) - d.lineStartOf(first)
+		if run.col != run.prefix {
+			return false
+		}
+	}
+	if next := 2 * (run.last + 1); next < len(m.Content) {
+		run.end = d.lineStartOf(m.Content[next])
+	} else {
+		run.end = d.endOfNode(m)
+	}
+	return run.end >= run.start
+}
+
+// dashesAndSpaces: prefix is spaces, with sequence dashes ("- ", each
+// followed by a space) when dashes is true.
+func dashesAndSpaces(prefix []byte, dashes bool) bool {
+	for i, b := range prefix {
+		switch {
+		case b == ' ':
+		case b == '-' && dashes && i+1 < len(prefix) && prefix[i+1] == ' ' && (i == 0 || prefix[i-1] == ' '):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// endOfNode is where the text that follows node n starts: the line of the
+// next entry or item of an enclosing collection, or the end of the source.
+func (d *Document) endOfNode(target *yaml.Node) int {
+	end := len(d.Src)
+	var find func(n *yaml.Node, bound int) bool
+	find = func(n *yaml.Node, bound int) bool {
+		if n == target {
+			end = bound
+			return true
+		}
+		if n.Style&yaml.FlowStyle != 0 {
+			return false
+		}
+		step := 1
+		if n.Kind == yaml.MappingNode {
+			step = 2
+		} else if n.Kind != yaml.SequenceNode {
+			return false
+		}
+		for i := 0; i < len(n.Content); i += step {
+			b := bound
+			if i+step < len(n.Content) {
+				b = d.lineStartOf(n.Content[i+step])
+			}
+			child := n.Content[i]
+			if step == 2 {
+				if i+1 >= len(n.Content) {
+					return false
+				}
+				child = n.Content[i+1]
+			}
+			if find(child, b) {
+				return true
+			}
+		}
+		return false
+	}
+	find(d.Root, len(d.Src))
+	return end
+}
+
+// outsideHash hashes every node of the tree but the runs' entries (the
+// original ones before the change, and whatever stands in their place after
+// it: every pair of a run's mapping that is not one of its outside keys).
+func (c *localCheck) outsideHash(root *yaml.Node) uint64 {
+	var h maphash.Hash
+	h.SetSeed(hashSeed)
+	var walk func(n *yaml.Node)
+	var num [8]byte
+	writeInt := func(v int) {
+		for i := range num {
+			num[i] = byte(v >> (8 * i))
+		}
+		h.Write(num[:])
+	}
+	walk = func(n *yaml.Node) {
+		if n == nil {
+			writeInt(-1)
+			return
+		}
+		run := c.byMap[n]
+		writeInt(int(n.Kind))
+		writeInt(int(n.Style))
+		if run == nil { // a run's mapping gains and loses pairs: its outside ones are hashed below
+			writeInt(len(n.Content))
+		}
+		h.WriteString(n.Tag)
+		h.WriteByte(0)
+		h.WriteString(n.Value)
+		h.WriteByte(0)
+		h.WriteString(n.Anchor)
+		h.WriteByte(0)
+		if n.Kind == yaml.AliasNode && n.Alias != nil {
+			writeInt(n.Alias.Line)
+			writeInt(n.Alias.Column)
+		}
+		for i := 0; i < len(n.Content); i++ {
+			if run != nil && i%2 == 0 {
+				if !run.isOutside(n.Content[i]) {
+					i++ // the pair is the run's: skip key and value
+					continue
+				}
+			}
+			walk(n.Content[i])
+		}
+	}
+	walk(root)
+	return h.Sum64()
+}
+
+func (r *localRun) isOutside(key *yaml.Node) bool {
+	for _, k := range r.outside {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// verify checks each run's new text (out) against the run's expected
+// entries in the changed tree, once the outside hash has held.
+func (c *localCheck) verify(out []byte) bool {
+	for _, run := range c.runs {
+		if !c.verifyRun(run, out) {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *localCheck) verifyRun(run *localRun, out []byte) bool {
+	if len(run.m.Content) == 0 {
+		return false // an emptied mapping reads as null, not {}
+	}
+	start, end := c.outPos(run.start), c.outPos(run.end)
+	if start > end || end > len(out) {
+		return false
+	}
+	text := out[start:end]
+	if end < len(out) && len(text) > 0 && text[len(text)-1] != '\n' {
+		return false
+	}
+	if bytes.HasPrefix(text, []byte("---")) || bytes.HasPrefix(text, []byte("...")) || mayHoldSeveralDocuments(text) {
+		return false
+	}
+	dashed := bytes.IndexByte(c.src[run.start:run.start+run.prefix], '-') >= 0
+	if dashed {
+		// the enclosing sequences' dashes: unedited, blanked for the parse
+		if c.touches(run.start, run.start+run.prefix) || len(text) < run.prefix {
+			return false
+		}
+		blanked := make([]byte, len(text))
+		copy(blanked, text)
+		for i := 0; i < run.prefix; i++ {
+			blanked[i] = ' '
+		}
+		text = blanked
+	}
+	doc, ok := parseWhole(text)
+	if !ok {
+		return false
+	}
+	want := &yaml.Node{Kind: yaml.MappingNode}
+	for i := 0; i+1 < len(run.m.Content); i += 2 {
+		if !run.isOutside(run.m.Content[i]) {
+			want.Content = append(want.Content, run.m.Content[i], run.m.Content[i+1])
+		}
+	}
+	got := &yaml.Node{Kind: yaml.MappingNode}
+	run.got = nil
+	if len(doc.Content) > 0 {
+		g := doc.Content[0]
+		if g.Kind != yaml.MappingNode || g.Style&yaml.FlowStyle != 0 || g.Anchor != "" || g.Tag != "" && g.Tag != "!!map" ||
+			len(g.Content) == 0 || g.Content[0].Column != run.col+1 {
+			return false
+		}
+		got, run.got = g, g
+	}
+	if dashed && (run.got == nil || run.got.Content[0].Line != 1) {
+		return false // the dash must still be followed by the mapping's first key
+	}
+	_, same := equalNodes(want, got, "")
+	return same
+}
+
+// touches reports an edit that changes bytes in [a, b), or inserts inside it.
+func (c *localCheck) touches(a, b int) bool {
+	for _, e := range c.edits {
+		if e.Start < b && e.End > a || e.Start == e.End && e.Start > a && e.Start < b {
+			return true
+		}
+	}
+	return false
+}
+
+// outPos maps an offset of the source to the edited text: the edits before
+// it, and an insertion at it (which belongs to the text before), shift it.
+func (c *localCheck) outPos(p int) int {
+	q := p
+	for _, e := range c.edits {
+		if e.Start < p || (e.Start == p && e.End == p) {
+			q += len(e.Text) - (e.End - e.Start)
+		}
+	}
+	return q
+}
+
+// graft builds the document the edited text parses to without parsing it:
+// the changed tree, each run's pairs replaced by the run's own parse (its
+// lines moved to where the run starts), every other node moved down or up
+// by the lines the edits before it added or removed. Its nodes, their kinds,
+// styles, tags, values, lines and columns are those a parse of out gives
+// (FuzzLocalVerify compares them); comments are not carried, which no rule
+// reads. It returns nil when a run's text holds an anchor or an alias.
+func (c *localCheck) graft(d *Document, out []byte) *Document {
+	for _, run := range c.runs {
+		if run.got != nil && hasAnchorOrAlias(run.got) {
+			return nil
+		}
+	}
+	// newline delta of the edits up to each edit
+	cum := make([]int, len(c.edits)+1)
+	for i, e := range c.edits {
+		cum[i+1] = cum[i] + bytes.Count([]byte(e.Text), []byte{'\n'}) - bytes.Count(c.src[e.Start:e.End], []byte{'\n'})
+	}
+	shiftAt := func(p int) int { // the edits before p, and the insertions at p (the text before p ends with them)
+		i := sort.Search(len(c.edits), func(i int) bool { return c.edits[i].Start >= p })
+		delta := cum[i]
+		for ; i < len(c.edits) && c.edits[i].Start == p; i++ {
+			if c.edits[i].End == p {
+				delta += cum[i+1] - cum[i]
+			}
+		}
+		return delta
+	}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Line >= 1 && n.Line <= len(d.lineStarts) {
+			n.Line += shiftAt(d.lineStarts[n.Line-1])
+		}
+		run := c.byMap[n]
+		for i := 0; i < len(n.Content); i++ {
+			if run != nil && i%2 == 0 && !run.isOutside(n.Content[i]) {
+				i++
+				continue
+			}
+			walk(n.Content[i])
+		}
+	}
+	walk(d.Root)
+	for _, run := range c.runs {
+		base := d.lineOf(run.start) + shiftAt(run.start)
+		var before, after []*yaml.Node
+		for i := 0; i+1 < len(run.m.Content); i += 2 {
+			if k := run.m.Content[i]; run.isOutside(k) {
+				if len(before) < 2*run.nBefore {
+					before = append(before, k, run.m.Content[i+1])
+				} else {
+					after = append(after, k, run.m.Content[i+1])
+				}
+			}
+		}
+		var pairs []*yaml.Node
+		if run.got != nil {
+			walkNodes(run.got, func(n *yaml.Node) { n.Line += base })
+			pairs = run.got.Content
+		}
+		content := make([]*yaml.Node, 0, len(before)+len(pairs)+len(after))
+		content = append(append(append(content, before...), pairs...), after...)
+		run.m.Content = content
+		// the mapping starts at its first property or key: where the run
+		// held it, the run's own parse says where it is now (else it was
+		// moved with the text before the run)
+		switch {
+		case run.mStart < run.start:
+		case run.got != nil:
+			run.m.Line, run.m.Column = run.got.Line, run.got.Column
+		default:
+			run.m.Line, run.m.Column = content[0].Line, content[0].Column
+		}
+	}
+	g := &Document{Src: out, Root: d.Root, EOL: d.EOL, lineStarts: lineStarts(out), aliased: map[string]bool{}}
+	return g
+}
+
+func hasAnchorOrAlias(n *yaml.Node) bool {
+	found := false
+	walkNodes(n, func(n *yaml.Node) {
+		found = found || n.Anchor != "" || n.Kind == yaml.AliasNode
+	})
+	return found
+}
+
+// parseWhole parses text as one document, and fails unless the document
+// reads all of it: yaml.Unmarshal stops at the end of the first document,
+// which a line indented less than the mapping ends early, and ignores what
+// follows; in the flow that line would be read (and refused).
+func parseWhole(text []byte) (*yaml.Node, bool) {
+	dec := yaml.NewDecoder(bytes.NewReader(text))
+	var doc, extra yaml.Node
+	if err := dec.Decode(&doc); err != nil && err != io.EOF {
+		return nil, false
+	}
+	if err := dec.Decode(&extra); err != io.EOF {
+		return nil, false
+	}
+	return &doc, true
+}
