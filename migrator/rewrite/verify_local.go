@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"io"
 	"sort"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -67,13 +68,13 @@ var hashSeed = maphash.MakeSeed()
 // applyEdits leaves them), or returns nil when they cannot be checked
 // locally and the text is to be parsed whole.
 func (d *Document) localCheckFor(edits []Edit) *localCheck {
-	if d.Root == nil || len(edits) == 0 || len(d.aliased) > 0 || bytes.Contains(d.Src, []byte("%TAG")) {
+	if d.Root == nil || len(edits) == 0 || len(d.aliased) > 0 || bytes.Contains(d.Src, []byte("%TAG")) || !yamlPrintable(d.Src) {
 		return nil
 	}
 	var runs []*localRun
 	byMap := map[*yaml.Node]*localRun{}
 	for _, e := range edits {
-		if hasOddLineBreaks([]byte(e.Text)) {
+		if hasOddLineBreaks([]byte(e.Text)) || !yamlPrintable([]byte(e.Text)) {
 			return nil // a lone CR (or NEL, LS, PS) breaks a line the line index does not see
 		}
 		m, j, ok := d.entryHolding(e)
@@ -537,4 +538,32 @@ func parseWhole(text []byte) (*yaml.Node, bool) {
 		return nil, false
 	}
 	return &doc, true
+}
+
+// yamlPrintable: every character of b is one YAML allows in a stream (tab,
+// line breaks and the printable ones). The YAML package checks them as it
+// fills its buffer, in blocks, so a character it refuses may pass or not
+// depending on where the text around it puts it: a text with one is parsed
+// whole, as before.
+func yamlPrintable(b []byte) bool {
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return false
+		case r == 0x85, r >= 0xa0 && r <= 0xd7ff, r >= 0xe000 && r <= 0xfffd, r >= 0x10000:
+		default:
+			return false
+		}
+		i += size
+	}
+	return true
 }
