@@ -188,12 +188,14 @@ func detectEOL(src []byte) string {
 
 func lineStarts(src []byte) []int {
 	starts := make([]int, 1, bytes.Count(src, []byte{'\n'})+1)
-	for i, b := range src {
-		if b == '\n' {
-			starts = append(starts, i+1)
+	for off := 0; ; {
+		i := bytes.IndexByte(src[off:], '\n')
+		if i < 0 {
+			return starts
 		}
+		off += i + 1
+		starts = append(starts, off)
 	}
-	return starts
 }
 
 func walkNodes(n *yaml.Node, fn func(*yaml.Node)) {

@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"io"
 	"sort"
+	"strconv"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -41,15 +42,18 @@ import (
 // holds edits.
 type localRun struct {
 	m           *yaml.Node
-	first, last int // indexes of the first and last pair (key index / 2)
-	start, end  int // bytes of d.Src: the first entry's line start to the start of what follows the run
-	prefix      int // bytes before the first key on its line (spaces, or the dashes of enclosing sequences)
-	col         int // the mapping's column
-	outside     []*yaml.Node // the mapping's other keys, in order
-	nBefore     int          // how many of them stand before the run
-	mStart      int          // where the mapping starts in d.Src (its first property or key)
+	first, last int                 // indexes of the first and last pair (key index / 2)
+	start, end  int                 // bytes of d.Src: the first entry's line start to the start of what follows the run
+	prefix      int                 // bytes before the first key on its line (spaces, or the dashes of enclosing sequences)
+	col         int                 // the mapping's column
+	outside     []*yaml.Node        // the mapping's other keys, in order
+	outsideSet  map[*yaml.Node]bool // the same, for a mapping with many
+	nBefore     int                 // how many of them stand before the run
+	mStart      int                 // where the mapping starts in d.Src (its first property or key)
 
-	got *yaml.Node // the run's new text as parsed on its own (nil: no entries), once verified
+	got       *yaml.Node // what the run's new text reads as (nil: no entries), once verified
+	lineShift int        // add to got's lines for lines counted from the run's first (1)
+	dashed    bool       // the run's first line starts with the dashes of enclosing sequences
 }
 
 // localCheck is the plan of a local verification: the runs of entries that
@@ -59,6 +63,7 @@ type localCheck struct {
 	byMap map[*yaml.Node]*localRun
 	edits []Edit // sorted by Start
 	src   []byte
+	cum   []int // cum[i]: the bytes edits[:i] add (negative: remove)
 }
 
 // hashSeed keys the outside hash; it only has to stay the same within a run.
@@ -77,17 +82,17 @@ func (d *Document) localCheckFor(edits []Edit) *localCheck {
 		if hasOddLineBreaks([]byte(e.Text)) || !yamlPrintable([]byte(e.Text)) {
 			return nil // a lone CR (or NEL, LS, PS) breaks a line the line index does not see
 		}
-		m, j, ok := d.entryHolding(e)
+		m, first, last, ok := d.entryHolding(e)
 		if !ok {
 			return nil
 		}
 		run := byMap[m]
 		if run == nil {
-			run = &localRun{m: m, first: j, last: j}
+			run = &localRun{m: m, first: first, last: last}
 			byMap[m] = run
 			runs = append(runs, run)
 		}
-		run.first, run.last = min(run.first, j), max(run.last, j)
+		run.first, run.last = min(run.first, first), max(run.last, last)
 	}
 	for _, run := range runs {
 		if !d.placeRun(run) {
@@ -95,30 +100,29 @@ func (d *Document) localCheckFor(edits []Edit) *localCheck {
 		}
 	}
 	// keep the outermost runs: a run inside another run's text is checked
-	// with it (the spans of two runs nest or are apart)
+	// with it (the spans of two runs nest or are apart). Sorted by start,
+	// longest first, one sweep finds them.
+	sort.Slice(runs, func(i, j int) bool {
+		if runs[i].start != runs[j].start {
+			return runs[i].start < runs[j].start
+		}
+		return runs[i].end > runs[j].end
+	})
 	var kept []*localRun
 	for _, run := range runs {
-		inner := false
-		for _, other := range runs {
-			if other == run {
-				continue
-			}
-			if other.start == run.start && other.end == run.end {
+		if len(kept) > 0 {
+			outer := kept[len(kept)-1]
+			switch {
+			case run.start == outer.start && run.end == outer.end:
 				return nil // two mappings' runs over the same text: which reads it is not ours to guess
-			}
-			if other.start <= run.start && run.end <= other.end {
-				inner = true
-				break
-			}
-			if run.start < other.end && other.start < run.end && !(run.start <= other.start && other.end <= run.end) {
+			case run.start < outer.end && run.end <= outer.end:
+				delete(byMap, run.m) // checked with the outer run
+				continue
+			case run.start < outer.end:
 				return nil // overlapping without nesting: not a shape the argument covers
 			}
 		}
-		if inner {
-			delete(byMap, run.m)
-		} else {
-			kept = append(kept, run)
-		}
+		kept = append(kept, run)
 	}
 	for _, run := range kept {
 		run.mStart = d.offset(run.m)
@@ -130,74 +134,102 @@ func (d *Document) localCheckFor(edits []Edit) *localCheck {
 				}
 			}
 		}
-	}
-	// every edit lies in a kept run's text (the runs were made from them;
-	// this holds the filter above to it)
-	for _, e := range edits {
-		covered := false
-		for _, run := range kept {
-			if e.Start == e.End && run.start < e.Start && e.Start <= run.end ||
-				e.Start < e.End && run.start <= e.Start && e.End <= run.end {
-				covered = true
-				break
+		if len(run.outside) > 16 {
+			run.outsideSet = make(map[*yaml.Node]bool, len(run.outside))
+			for _, k := range run.outside {
+				run.outsideSet[k] = true
 			}
 		}
-		if !covered {
+	}
+	// every edit lies in a kept run's text (the runs were made from them;
+	// this holds the filter above to it): edits and runs are both in order
+	r := 0
+	for _, e := range edits {
+		for r < len(kept) && (kept[r].end < e.Start || kept[r].end == e.Start && e.Start < e.End) {
+			r++
+		}
+		if r == len(kept) || !(e.Start == e.End && kept[r].start < e.Start && e.Start <= kept[r].end ||
+			e.Start < e.End && kept[r].start <= e.Start && e.End <= kept[r].end) {
 			return nil
 		}
 	}
-	return &localCheck{runs: kept, byMap: byMap, edits: edits, src: d.Src}
+	cum := make([]int, len(edits)+1) // the length the edits before each one added
+	for i, e := range edits {
+		cum[i+1] = cum[i] + len(e.Text) - (e.End - e.Start)
+	}
+	return &localCheck{runs: kept, byMap: byMap, edits: edits, src: d.Src, cum: cum}
 }
 
-// entryHolding finds the innermost entry of a block mapping whose text holds
-// the edit. An entry's text runs from the start of its key's line to the
-// start of the next entry's line (the last entry: to where what follows its
-// mapping starts); an insertion belongs to the entry it ends.
-func (d *Document) entryHolding(e Edit) (m *yaml.Node, j int, ok bool) {
+// entryHolding finds the innermost entries of a block mapping whose text
+// holds the edit: one entry, or a run of them when the edit spans several
+// (a rule rewriting two adjacent keys at once). An entry's text runs from
+// the start of its key's line to the start of the next entry's line (the
+// last entry: to where what follows its mapping starts); an insertion
+// belongs to the entry it ends. Items are found by binary search, so a
+// flow with many tasks stays linear in its edits.
+func (d *Document) entryHolding(e Edit) (m *yaml.Node, first, last int, ok bool) {
 	n, bound := d.Root, len(d.Src)
-	holds := func(start, end int) bool {
-		if e.Start == e.End {
-			return start < e.Start && e.Start <= end
-		}
-		return start <= e.Start && e.End <= end
-	}
 	for n != nil && n.Style&yaml.FlowStyle == 0 {
-		var items []*yaml.Node
 		step := 1
 		switch n.Kind {
 		case yaml.MappingNode:
-			items, step = n.Content, 2
+			step = 2
 		case yaml.SequenceNode:
-			items = n.Content
 		default:
-			return m, j, ok
+			return m, first, last, ok
 		}
-		found := false
-		for i := 0; i < len(items); i += step {
-			start, end := d.lineStartOf(items[i]), bound
-			if i+step < len(items) {
-				end = d.lineStartOf(items[i+step])
+		items := n.Content
+		count := len(items) / step
+		if count == 0 {
+			break
+		}
+		start := func(i int) int { return d.lineStartOf(items[i*step]) }
+		end := func(i int) int {
+			if i+1 < count {
+				return start(i + 1)
 			}
-			if start < 0 || end < start || !holds(start, end) {
-				continue
-			}
-			if n.Kind == yaml.MappingNode {
-				if i+1 >= len(items) {
-					return nil, 0, false
+			return bound
+		}
+		// the item whose text holds offset p (an insertion's: the one it ends)
+		holder := func(p int, insertion bool) int {
+			i := sort.Search(count, func(i int) bool {
+				if insertion {
+					return start(i) >= p
 				}
-				m, j, ok = n, i/2, true
-				n = items[i+1]
-			} else {
-				n = items[i]
+				return start(i) > p
+			}) - 1
+			if i < 0 || start(i) < 0 || p > end(i) || !insertion && p == end(i) {
+				return -1
 			}
-			bound, found = end, true
+			return i
+		}
+		var i, k int
+		if e.Start == e.End {
+			i = holder(e.Start, true)
+			k = i
+		} else {
+			i, k = holder(e.Start, false), holder(e.End, true)
+		}
+		if i < 0 || k < 0 || k < i {
 			break
 		}
-		if !found {
-			break
+		if n.Kind == yaml.SequenceNode {
+			if i != k {
+				break
+			}
+			n, bound = items[i], end(i)
+			continue
 		}
+		if len(items)%2 != 0 {
+			return nil, 0, 0, false
+		}
+		m, first, last, ok = n, i, k, true
+		if i != k {
+			break // the edit spans entries: they are the innermost
+		}
+		n, bound = items[2*i+1], end(i)
 	}
-	return m, j, ok
+	return m, first, last, ok
 }
 
 // lineStartOf is the offset of the start of n's line, or -1.
@@ -342,6 +374,9 @@ func (c *localCheck) outsideHash(root *yaml.Node) uint64 {
 }
 
 func (r *localRun) isOutside(key *yaml.Node) bool {
+	if r.outsideSet != nil {
+		return r.outsideSet[key]
+	}
 	for _, k := range r.outside {
 		if k == key {
 			return true
@@ -351,36 +386,102 @@ func (r *localRun) isOutside(key *yaml.Node) bool {
 }
 
 // verify checks each run's new text (out) against the run's expected
-// entries in the changed tree, once the outside hash has held.
+// entries in the changed tree, once the outside hash has held. The runs are
+// parsed together, in one document where each is the value of a key at
+// column 0 ("__kmv0:"): a mapping at column c > 0 reads there as it reads on
+// its own (the scanner's indentation is c within it, and a line indented
+// less than c ends it in both), and one parse costs less than one per run
+// (a parse has a fixed cost, about that of 1 KB). A run at column 0 (an
+// entry of the flow's top level) or whose text ends without a line break
+// (the end of the file: a block scalar there reads otherwise with a line
+// after it) is parsed on its own.
 func (c *localCheck) verify(out []byte) bool {
+	var doc []byte
+	var joined []*localRun
+	lines := 0 // the line breaks in doc
 	for _, run := range c.runs {
-		if !c.verifyRun(run, out) {
+		text, ok := c.runText(run, out)
+		if !ok {
+			return false
+		}
+		if run.col == 0 || len(text) > 0 && text[len(text)-1] != '\n' {
+			parsed, ok := parseWhole(text)
+			if !ok {
+				return false
+			}
+			var g *yaml.Node
+			if len(parsed.Content) > 0 {
+				g = parsed.Content[0]
+			}
+			run.lineShift = 0
+			if !c.checkRun(run, g) {
+				return false
+			}
+			continue
+		}
+		doc = append(doc, "__kmv"...)
+		doc = strconv.AppendInt(doc, int64(len(joined)), 10)
+		doc = append(doc, ":\n"...)
+		lines++
+		run.lineShift = -lines // its first line is the line after its key
+		doc = append(doc, text...)
+		lines += bytes.Count(text, []byte{'\n'})
+		joined = append(joined, run)
+	}
+	if len(joined) == 0 {
+		return true
+	}
+	doc = append(doc, "__kmv_end: 0\n"...)
+	var parsed yaml.Node
+	// one document, read whole: the key after the last run proves it (a line
+	// that ended a run early would be a key of its own, or refused)
+	if err := yaml.Unmarshal(doc, &parsed); err != nil || len(parsed.Content) != 1 {
+		return false
+	}
+	root := parsed.Content[0]
+	if root.Kind != yaml.MappingNode || root.Style&yaml.FlowStyle != 0 || len(root.Content) != 2*(len(joined)+1) {
+		return false
+	}
+	for i := 0; i < len(joined); i++ {
+		k, v := root.Content[2*i], root.Content[2*i+1]
+		if k.Value != "__kmv"+strconv.Itoa(i) || k.Column != 1 || k.Style != 0 {
+			return false
+		}
+		var g *yaml.Node
+		if !(v.Kind == yaml.ScalarNode && v.Value == "" && v.Style == 0 && v.Tag == "!!null") {
+			g = v // else the run holds no entry now (comments, or nothing)
+		}
+		if !c.checkRun(joined[i], g) {
 			return false
 		}
 	}
-	return true
+	end := root.Content[len(root.Content)-2]
+	return end.Value == "__kmv_end" && end.Column == 1
 }
 
-func (c *localCheck) verifyRun(run *localRun, out []byte) bool {
+// runText is a run's new text, its enclosing sequences' dashes blanked,
+// or false when the text does not end where a line ends (before more
+// text), holds a document marker or had its dashes edited.
+func (c *localCheck) runText(run *localRun, out []byte) ([]byte, bool) {
 	if len(run.m.Content) == 0 {
-		return false // an emptied mapping reads as null, not {}
+		return nil, false // an emptied mapping reads as null, not {}
 	}
 	start, end := c.outPos(run.start), c.outPos(run.end)
 	if start > end || end > len(out) {
-		return false
+		return nil, false
 	}
 	text := out[start:end]
 	if end < len(out) && len(text) > 0 && text[len(text)-1] != '\n' {
-		return false
+		return nil, false
 	}
 	if bytes.HasPrefix(text, []byte("---")) || bytes.HasPrefix(text, []byte("...")) || mayHoldSeveralDocuments(text) {
-		return false
+		return nil, false
 	}
-	dashed := bytes.IndexByte(c.src[run.start:run.start+run.prefix], '-') >= 0
-	if dashed {
+	run.dashed = bytes.IndexByte(c.src[run.start:run.start+run.prefix], '-') >= 0
+	if run.dashed {
 		// the enclosing sequences' dashes: unedited, blanked for the parse
 		if c.touches(run.start, run.start+run.prefix) || len(text) < run.prefix {
-			return false
+			return nil, false
 		}
 		blanked := make([]byte, len(text))
 		copy(blanked, text)
@@ -389,10 +490,12 @@ func (c *localCheck) verifyRun(run *localRun, out []byte) bool {
 		}
 		text = blanked
 	}
-	doc, ok := parseWhole(text)
-	if !ok {
-		return false
-	}
+	return text, true
+}
+
+// checkRun compares what a run's text reads as (g: a block mapping at the
+// run's column, or nil for no entry) with the run's expected entries.
+func (c *localCheck) checkRun(run *localRun, g *yaml.Node) bool {
 	want := &yaml.Node{Kind: yaml.MappingNode}
 	for i := 0; i+1 < len(run.m.Content); i += 2 {
 		if !run.isOutside(run.m.Content[i]) {
@@ -401,15 +504,14 @@ func (c *localCheck) verifyRun(run *localRun, out []byte) bool {
 	}
 	got := &yaml.Node{Kind: yaml.MappingNode}
 	run.got = nil
-	if len(doc.Content) > 0 {
-		g := doc.Content[0]
+	if g != nil {
 		if g.Kind != yaml.MappingNode || g.Style&yaml.FlowStyle != 0 || g.Anchor != "" || g.Tag != "" && g.Tag != "!!map" ||
 			len(g.Content) == 0 || g.Content[0].Column != run.col+1 {
 			return false
 		}
 		got, run.got = g, g
 	}
-	if dashed && (run.got == nil || run.got.Content[0].Line != 1) {
+	if run.dashed && (run.got == nil || run.got.Content[0].Line+run.lineShift != 1) {
 		return false // the dash must still be followed by the mapping's first key
 	}
 	_, same := equalNodes(want, got, "")
@@ -418,8 +520,10 @@ func (c *localCheck) verifyRun(run *localRun, out []byte) bool {
 
 // touches reports an edit that changes bytes in [a, b), or inserts inside it.
 func (c *localCheck) touches(a, b int) bool {
-	for _, e := range c.edits {
-		if e.Start < b && e.End > a || e.Start == e.End && e.Start > a && e.Start < b {
+	// the edits do not overlap: their ends are in order too
+	i := sort.Search(len(c.edits), func(i int) bool { return c.edits[i].End > a || c.edits[i].Start > a })
+	for ; i < len(c.edits) && c.edits[i].Start < b; i++ {
+		if e := c.edits[i]; e.Start < b && e.End > a || e.Start == e.End && e.Start > a {
 			return true
 		}
 	}
@@ -429,91 +533,25 @@ func (c *localCheck) touches(a, b int) bool {
 // outPos maps an offset of the source to the edited text: the edits before
 // it, and an insertion at it (which belongs to the text before), shift it.
 func (c *localCheck) outPos(p int) int {
-	q := p
-	for _, e := range c.edits {
-		if e.Start < p || (e.Start == p && e.End == p) {
-			q += len(e.Text) - (e.End - e.Start)
+	i := sort.Search(len(c.edits), func(i int) bool { return c.edits[i].Start >= p })
+	q := p + c.cum[i]
+	for ; i < len(c.edits) && c.edits[i].Start == p; i++ {
+		if c.edits[i].End == p {
+			q += len(c.edits[i].Text)
 		}
 	}
 	return q
 }
 
-// graft builds the document the edited text parses to without parsing it:
-// the changed tree, each run's pairs replaced by the run's own parse (its
-// lines moved to where the run starts), every other node moved down or up
-// by the lines the edits before it added or removed. Its nodes, their kinds,
-// styles, tags, values, lines and columns are those a parse of out gives
-// (FuzzLocalVerify compares them); comments are not carried, which no rule
-// reads. It returns nil when a run's text holds an anchor or an alias.
-func (c *localCheck) graft(d *Document, out []byte) *Document {
-	for _, run := range c.runs {
-		if run.got != nil && hasAnchorOrAlias(run.got) {
-			return nil
-		}
+// endsEmpty: the last node of n is an empty scalar. The parser marks an
+// empty value with no ":" (an explicit key's) at the token after it, which
+// for the last node of a run is outside the run's text: its position is
+// the whole parse's to say.
+func endsEmpty(n *yaml.Node) bool {
+	for len(n.Content) > 0 {
+		n = n.Content[len(n.Content)-1]
 	}
-	// newline delta of the edits up to each edit
-	cum := make([]int, len(c.edits)+1)
-	for i, e := range c.edits {
-		cum[i+1] = cum[i] + bytes.Count([]byte(e.Text), []byte{'\n'}) - bytes.Count(c.src[e.Start:e.End], []byte{'\n'})
-	}
-	shiftAt := func(p int) int { // the edits before p, and the insertions at p (the text before p ends with them)
-		i := sort.Search(len(c.edits), func(i int) bool { return c.edits[i].Start >= p })
-		delta := cum[i]
-		for ; i < len(c.edits) && c.edits[i].Start == p; i++ {
-			if c.edits[i].End == p {
-				delta += cum[i+1] - cum[i]
-			}
-		}
-		return delta
-	}
-	var walk func(n *yaml.Node)
-	walk = func(n *yaml.Node) {
-		if n.Line >= 1 && n.Line <= len(d.lineStarts) {
-			n.Line += shiftAt(d.lineStarts[n.Line-1])
-		}
-		run := c.byMap[n]
-		for i := 0; i < len(n.Content); i++ {
-			if run != nil && i%2 == 0 && !run.isOutside(n.Content[i]) {
-				i++
-				continue
-			}
-			walk(n.Content[i])
-		}
-	}
-	walk(d.Root)
-	for _, run := range c.runs {
-		base := d.lineOf(run.start) + shiftAt(run.start)
-		var before, after []*yaml.Node
-		for i := 0; i+1 < len(run.m.Content); i += 2 {
-			if k := run.m.Content[i]; run.isOutside(k) {
-				if len(before) < 2*run.nBefore {
-					before = append(before, k, run.m.Content[i+1])
-				} else {
-					after = append(after, k, run.m.Content[i+1])
-				}
-			}
-		}
-		var pairs []*yaml.Node
-		if run.got != nil {
-			walkNodes(run.got, func(n *yaml.Node) { n.Line += base })
-			pairs = run.got.Content
-		}
-		content := make([]*yaml.Node, 0, len(before)+len(pairs)+len(after))
-		content = append(append(append(content, before...), pairs...), after...)
-		run.m.Content = content
-		// the mapping starts at its first property or key: where the run
-		// held it, the run's own parse says where it is now (else it was
-		// moved with the text before the run)
-		switch {
-		case run.mStart < run.start:
-		case run.got != nil:
-			run.m.Line, run.m.Column = run.got.Line, run.got.Column
-		default:
-			run.m.Line, run.m.Column = content[0].Line, content[0].Column
-		}
-	}
-	g := &Document{Src: out, Root: d.Root, EOL: d.EOL, lineStarts: lineStarts(out), aliased: map[string]bool{}}
-	return g
+	return n.Kind == yaml.ScalarNode && n.Value == "" && n.Style == 0 && n.Tag == "!!null"
 }
 
 func hasAnchorOrAlias(n *yaml.Node) bool {
@@ -566,4 +604,83 @@ func yamlPrintable(b []byte) bool {
 		i += size
 	}
 	return true
+}
+
+// graft builds the document the edited text parses to without parsing it:
+// the changed tree, each run's pairs replaced by the run's own parse (its
+// lines moved to where the run starts), every other node moved down or up
+// by the lines the edits before it added or removed. Its nodes, their kinds,
+// styles, tags, values, lines and columns are those a parse of out gives
+// (FuzzLocalVerify compares them); comments are not carried, which no rule
+// reads. It returns nil when a run's text holds an anchor or an alias, or
+// ends with an empty node.
+func (c *localCheck) graft(d *Document, out []byte) *Document {
+	for _, run := range c.runs {
+		if run.got != nil && (hasAnchorOrAlias(run.got) || endsEmpty(run.got)) {
+			return nil
+		}
+	}
+	// newline delta of the edits up to each edit
+	cum := make([]int, len(c.edits)+1)
+	for i, e := range c.edits {
+		cum[i+1] = cum[i] + bytes.Count([]byte(e.Text), []byte{'\n'}) - bytes.Count(c.src[e.Start:e.End], []byte{'\n'})
+	}
+	shiftAt := func(p int) int { // the edits before p, and the insertions at p (the text before p ends with them)
+		i := sort.Search(len(c.edits), func(i int) bool { return c.edits[i].Start >= p })
+		delta := cum[i]
+		for ; i < len(c.edits) && c.edits[i].Start == p; i++ {
+			if c.edits[i].End == p {
+				delta += cum[i+1] - cum[i]
+			}
+		}
+		return delta
+	}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Line >= 1 && n.Line <= len(d.lineStarts) {
+			n.Line += shiftAt(d.lineStarts[n.Line-1])
+		}
+		run := c.byMap[n]
+		for i := 0; i < len(n.Content); i++ {
+			if run != nil && i%2 == 0 && !run.isOutside(n.Content[i]) {
+				i++
+				continue
+			}
+			walk(n.Content[i])
+		}
+	}
+	walk(d.Root)
+	for _, run := range c.runs {
+		base := d.lineOf(run.start) + shiftAt(run.start) + run.lineShift
+		var before, after []*yaml.Node
+		for i := 0; i+1 < len(run.m.Content); i += 2 {
+			if k := run.m.Content[i]; run.isOutside(k) {
+				if len(before) < 2*run.nBefore {
+					before = append(before, k, run.m.Content[i+1])
+				} else {
+					after = append(after, k, run.m.Content[i+1])
+				}
+			}
+		}
+		var pairs []*yaml.Node
+		if run.got != nil {
+			walkNodes(run.got, func(n *yaml.Node) { n.Line += base })
+			pairs = run.got.Content
+		}
+		content := make([]*yaml.Node, 0, len(before)+len(pairs)+len(after))
+		content = append(append(append(content, before...), pairs...), after...)
+		run.m.Content = content
+		// the mapping starts at its first property or key: where the run
+		// held it, the run's own parse says where it is now (else it was
+		// moved with the text before the run)
+		switch {
+		case run.mStart < run.start:
+		case run.got != nil:
+			run.m.Line, run.m.Column = run.got.Line, run.got.Column
+		default:
+			run.m.Line, run.m.Column = content[0].Line, content[0].Column
+		}
+	}
+	g := &Document{Src: out, Root: d.Root, EOL: d.EOL, lineStarts: lineStarts(out), aliased: map[string]bool{}}
+	return g
 }
