@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"iter"
+	"runtime"
 )
 
 type jsonFormat struct{}
@@ -32,12 +34,12 @@ func (jsonFormat) Format(w io.Writer, r *Report) error {
 	jw.field("finishedAt", r.FinishedAt)
 	jw.field("summary", r.Summary)
 	jw.raw(`  "namespaces": [`)
-	for i, ns := range r.Namespaces {
+	for i, b := range marshalInOrder(r.Namespaces, "    ") {
 		if i > 0 {
 			jw.raw(",")
 		}
 		jw.raw("\n    ")
-		jw.value(ns, "    ")
+		jw.encoded(b)
 	}
 	if len(r.Namespaces) > 0 {
 		jw.raw("\n  ")
@@ -82,6 +84,52 @@ func (j *jsonWriter) value(v any, indent string) {
 		return
 	}
 	_, j.err = j.w.Write(b)
+}
+
+// encoded writes a value marshalIndent made.
+func (j *jsonWriter) encoded(m marshaled) {
+	if j.err == nil {
+		j.err = m.err
+	}
+	if j.err == nil {
+		_, j.err = j.w.Write(m.b)
+	}
+}
+
+type marshaled struct {
+	b   []byte
+	err error
+}
+
+// marshalInOrder marshals the namespaces on every core, a few ahead of the
+// writer, and yields them in order: encoding/json is most of the time
+// spent writing a large report, and a namespace is encoded on its own. At
+// most twice the cores' namespaces are held encoded at once.
+func marshalInOrder(nss []NamespaceReport, indent string) iter.Seq2[int, marshaled] {
+	return func(yield func(int, marshaled) bool) {
+		ahead := 2 * runtime.GOMAXPROCS(0)
+		pending := make([]chan marshaled, len(nss))
+		start := func(i int) {
+			pending[i] = make(chan marshaled, 1)
+			go func() {
+				b, err := json.MarshalIndent(nss[i], indent, "  ")
+				pending[i] <- marshaled{b, err}
+			}()
+		}
+		for i := 0; i < min(ahead, len(nss)); i++ {
+			start(i)
+		}
+		for i := range nss {
+			m := <-pending[i]
+			pending[i] = nil
+			if next := i + ahead; next < len(nss) {
+				start(next)
+			}
+			if !yield(i, m) {
+				return // the started ones finish into their buffered channels
+			}
+		}
+	}
 }
 
 // field writes `  "name": value,` and a line break.

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -20,7 +21,12 @@ func TestJSONFormatMatchesEncodingJSON(t *testing.T) {
 	rec.Add(Item{Namespace: "a", ID: "y", Status: StatusUpToDate})
 	rec.Add(Item{Namespace: "b", ID: "z", Status: StatusFailed, Reason: htmlStrPtr("boom")})
 	rec.Touch("c")
-	for _, rep := range []*Report{rec.Finish(now), NewRecorder("plan", "", now).Finish(now), StatusReport(nil, nil, now)} {
+	// more namespaces than are encoded ahead of the writer: they stay in order
+	many := NewRecorder("fix", "", now)
+	for i := range 37 {
+		many.Add(Item{Namespace: fmt.Sprintf("ns%02d", i), ID: "f", Status: StatusPending})
+	}
+	for _, rep := range []*Report{rec.Finish(now), NewRecorder("plan", "", now).Finish(now), StatusReport(nil, nil, now), many.Finish(now)} {
 		var buf bytes.Buffer
 		if err := (jsonFormat{}).Format(&buf, rep); err != nil {
 			t.Fatal(err)
