@@ -4,7 +4,10 @@
 # copies of the corpus's legacy flows (../shared/corpus/dep_*.yml, never
 # copied into the repository) and prints files/s and the ratio (goal: >= 50).
 # yq is installed into a temporary GOBIN from the Go module proxy and removed
-# afterwards. Usage: [FIX_ARGS="--rules runner-to-task-runner"] .ci/bench-fix-vs-yq.sh [CORPUS_DIR] [COPIES]
+# afterwards. The files are made under $TMPDIR (or /tmp): the file system's
+# cost of creating and renaming files is part of both figures, and differs
+# widely between file systems (TMPDIR=/dev/shm measures on tmpfs).
+# Usage: [FIX_ARGS="--rules runner-to-task-runner"] [TMPDIR=DIR] .ci/bench-fix-vs-yq.sh [CORPUS_DIR] [COPIES]
 set -eu
 repo=$(cd "$(dirname "$0")/.." && pwd)
 corpus=${1:-$repo/../shared/corpus}
@@ -48,6 +51,11 @@ timed sh -c 'for f in "$1"/yq/*/*.yml; do "$2" -i ".id = .id" "$f" || exit 1; do
 yq_s=$took yq_cpu=$cpu
 sync # fix's durability step must not pay for flushing what the yq loop wrote
 
+# the same files with --check: the rewrite alone, nothing written
+timed env XDG_CONFIG_HOME="$work/cfg" "$work/bin/kestra-migrator" fix --check --log-level error -o json --output "$work/check.json" ${FIX_ARGS:-} "$work/fix"
+[ "$code" -eq 0 ] || [ "$code" -eq 3 ] || { echo "fix --check exited $code" >&2; exit 1; }
+check_s=$took check_cpu=$cpu
+
 timed env XDG_CONFIG_HOME="$work/cfg" "$work/bin/kestra-migrator" fix --write --log-level error -o json --output "$work/report.json" ${FIX_ARGS:-} "$work/fix"
 fix_s=$took fix_cpu=$cpu
 # 4: some corpus flows are unsupported (left as they are), which is expected
@@ -57,8 +65,9 @@ leftover=$(find "$work/fix" -name '.*.tmp-*' | wc -l | tr -d ' ')
 [ "$leftover" -eq 0 ] || { echo "$leftover temporary files left by fix" >&2; exit 1; }
 
 echo "files: $files ($copies copies of $(ls "$corpus"/dep_*.yml | wc -l | tr -d ' ') legacy flows), $migrated flows migrated by fix"
-echo "machine: $(getconf _NPROCESSORS_ONLN) cores, load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+echo "machine: $(getconf _NPROCESSORS_ONLN) cores, load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?'), files on $(stat -f -c %T "$work" 2>/dev/null || echo '?') ($work)"
 echo "yq -i loop:   ${yq_s}s wall, ${yq_cpu}s CPU, $(echo "scale=0; $files / $yq_s" | bc) files/s"
+echo "fix --check:  ${check_s}s wall, ${check_cpu}s CPU, $(echo "scale=0; $files / $check_s" | bc) files/s (the rewrite, nothing written: $(echo "scale=1; $yq_s / $check_s" | bc)x)"
 echo "fix --write:  ${fix_s}s wall, ${fix_cpu}s CPU, $(echo "scale=0; $files / $fix_s" | bc) files/s"
 if [ "$fix_cpu" != n/a ] && [ "$(echo "$fix_cpu > 0" | bc)" -eq 1 ]; then
 	echo "ratio: $(echo "scale=1; $yq_s / $fix_s" | bc)x wall, $(echo "scale=1; $yq_cpu / $fix_cpu" | bc)x CPU"
