@@ -52,7 +52,7 @@ yq_s=$took yq_cpu=$cpu
 sync # fix's durability step must not pay for flushing what the yq loop wrote
 
 # the same files with --check: the rewrite alone, nothing written
-timed env XDG_CONFIG_HOME="$work/cfg" "$work/bin/kestra-migrator" fix --check --log-level error -o json --output "$work/check.json" ${FIX_ARGS:-} "$work/fix"
+timed env XDG_CONFIG_HOME="$work/cfg" "$work/bin/kestra-migrator" fix --check --log-level error -o json --output "$work/check.json" ${FIX_ARGS:-} "$work/fix" 2>"$work/check.err"
 [ "$code" -eq 0 ] || [ "$code" -eq 3 ] || { echo "fix --check exited $code" >&2; exit 1; }
 check_s=$took check_cpu=$cpu
 
