@@ -58,12 +58,17 @@ func TestEqualNodesAliases(t *testing.T) {
 	}
 }
 
-// manyTasks is a flow of n legacy tasks.
-func manyTasks(n int) []byte {
+// manyTasks is a flow of n legacy tasks (their runner key last, when
+// last: the edited entries end each task, and the sequence).
+func manyTasks(n int, last bool) []byte {
 	var b strings.Builder
 	b.WriteString("id: big\nnamespace: company.team\ntasks:\n")
 	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "  - id: t%d\n    type: io.kestra.plugin.scripts.shell.Commands\n    runner: PROCESS\n    commands: [echo]\n", i)
+		if last {
+			fmt.Fprintf(&b, "  - id: t%d\n    type: io.kestra.plugin.scripts.shell.Commands\n    commands: [echo]\n    runner: PROCESS\n", i)
+		} else {
+			fmt.Fprintf(&b, "  - id: t%d\n    type: io.kestra.plugin.scripts.shell.Commands\n    runner: PROCESS\n    commands: [echo]\n", i)
+		}
 	}
 	return []byte(b.String())
 }
@@ -72,15 +77,19 @@ func manyTasks(n int) []byte {
 // takes seconds (it took minutes when the indentation step was recomputed
 // over the whole document for each task).
 func BenchmarkRewrite100kTasks(b *testing.B) {
-	src := manyTasks(100_000)
-	rw := MustRewriter(Options{})
-	b.SetBytes(int64(len(src)))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		res, err := rw.Rewrite(src)
-		if err != nil || res.Status != StatusPending || len(res.Changes) != 100_000 {
-			b.Fatalf("%v %s %d", err, res.Status, len(res.Changes))
-		}
+	for _, last := range []bool{false, true} {
+		b.Run(map[bool]string{false: "runner-inside", true: "runner-last"}[last], func(b *testing.B) {
+			src := manyTasks(100_000, last)
+			rw := MustRewriter(Options{})
+			b.SetBytes(int64(len(src)))
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				res, err := rw.Rewrite(src)
+				if err != nil || res.Status != StatusPending || len(res.Changes) != 100_000 {
+					b.Fatalf("%v %s %d", err, res.Status, len(res.Changes))
+				}
+			}
+		})
 	}
 }
 
@@ -89,7 +98,7 @@ func BenchmarkRewrite100kTasks(b *testing.B) {
 func TestRewriteContextStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	res, err := MustRewriter(Options{}).RewriteContext(ctx, manyTasks(2000))
+	res, err := MustRewriter(Options{}).RewriteContext(ctx, manyTasks(2000, false))
 	if !errors.Is(err, context.Canceled) || res.Source != nil {
 		t.Fatalf("err %v, status %q", err, res.Status)
 	}

@@ -50,6 +50,7 @@ type localRun struct {
 	outsideSet  map[*yaml.Node]bool // the same, for a mapping with many
 	nBefore     int                 // how many of them stand before the run
 	mStart      int                 // where the mapping starts in d.Src (its first property or key)
+	mEnd        int                 // where what follows the mapping starts
 
 	got       *yaml.Node // what the run's new text reads as (nil: no entries), once verified
 	lineShift int        // add to got's lines for lines counted from the run's first (1)
@@ -82,13 +83,13 @@ func (d *Document) localCheckFor(edits []Edit) *localCheck {
 		if hasOddLineBreaks([]byte(e.Text)) || !yamlPrintable([]byte(e.Text)) {
 			return nil // a lone CR (or NEL, LS, PS) breaks a line the line index does not see
 		}
-		m, first, last, ok := d.entryHolding(e)
+		m, first, last, mEnd, ok := d.entryHolding(e)
 		if !ok {
 			return nil
 		}
 		run := byMap[m]
 		if run == nil {
-			run = &localRun{m: m, first: first, last: last}
+			run = &localRun{m: m, first: first, last: last, mEnd: mEnd}
 			byMap[m] = run
 			runs = append(runs, run)
 		}
@@ -167,7 +168,7 @@ func (d *Document) localCheckFor(edits []Edit) *localCheck {
 // last entry: to where what follows its mapping starts); an insertion
 // belongs to the entry it ends. Items are found by binary search, so a
 // flow with many tasks stays linear in its edits.
-func (d *Document) entryHolding(e Edit) (m *yaml.Node, first, last int, ok bool) {
+func (d *Document) entryHolding(e Edit) (m *yaml.Node, first, last, mEnd int, ok bool) {
 	n, bound := d.Root, len(d.Src)
 	for n != nil && n.Style&yaml.FlowStyle == 0 {
 		step := 1
@@ -176,7 +177,7 @@ func (d *Document) entryHolding(e Edit) (m *yaml.Node, first, last int, ok bool)
 			step = 2
 		case yaml.SequenceNode:
 		default:
-			return m, first, last, ok
+			return m, first, last, mEnd, ok
 		}
 		items := n.Content
 		count := len(items) / step
@@ -221,15 +222,15 @@ func (d *Document) entryHolding(e Edit) (m *yaml.Node, first, last int, ok bool)
 			continue
 		}
 		if len(items)%2 != 0 {
-			return nil, 0, 0, false
+			return nil, 0, 0, 0, false
 		}
-		m, first, last, ok = n, i, k, true
+		m, first, last, mEnd, ok = n, i, k, bound, true
 		if i != k {
 			break // the edit spans entries: they are the innermost
 		}
 		n, bound = items[2*i+1], end(i)
 	}
-	return m, first, last, ok
+	return m, first, last, mEnd, ok
 }
 
 // lineStartOf is the offset of the start of n's line, or -1.
@@ -264,7 +265,7 @@ func (d *Document) placeRun(run *localRun) bool {
 	if next := 2 * (run.last + 1); next < len(m.Content) {
 		run.end = d.lineStartOf(m.Content[next])
 	} else {
-		run.end = d.endOfNode(m)
+		run.end = run.mEnd
 	}
 	return run.end >= run.start
 }
@@ -281,47 +282,6 @@ func dashesAndSpaces(prefix []byte, dashes bool) bool {
 		}
 	}
 	return true
-}
-
-// endOfNode is where the text that follows node n starts: the line of the
-// next entry or item of an enclosing collection, or the end of the source.
-func (d *Document) endOfNode(target *yaml.Node) int {
-	end := len(d.Src)
-	var find func(n *yaml.Node, bound int) bool
-	find = func(n *yaml.Node, bound int) bool {
-		if n == target {
-			end = bound
-			return true
-		}
-		if n.Style&yaml.FlowStyle != 0 {
-			return false
-		}
-		step := 1
-		if n.Kind == yaml.MappingNode {
-			step = 2
-		} else if n.Kind != yaml.SequenceNode {
-			return false
-		}
-		for i := 0; i < len(n.Content); i += step {
-			b := bound
-			if i+step < len(n.Content) {
-				b = d.lineStartOf(n.Content[i+step])
-			}
-			child := n.Content[i]
-			if step == 2 {
-				if i+1 >= len(n.Content) {
-					return false
-				}
-				child = n.Content[i+1]
-			}
-			if find(child, b) {
-				return true
-			}
-		}
-		return false
-	}
-	find(d.Root, len(d.Src))
-	return end
 }
 
 // outsideHash hashes every node of the tree but the runs' entries (the

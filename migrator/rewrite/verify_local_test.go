@@ -95,6 +95,47 @@ func entryEdit(d *Document, pe placedEntry, text string, insert bool) (e Edit, m
 	}, true
 }
 
+// endOfNode is where the text that follows node n starts: the line of the
+// next entry or item of an enclosing collection, or the end of the source.
+func (d *Document) endOfNode(target *yaml.Node) int {
+	end := len(d.Src)
+	var find func(n *yaml.Node, bound int) bool
+	find = func(n *yaml.Node, bound int) bool {
+		if n == target {
+			end = bound
+			return true
+		}
+		if n.Style&yaml.FlowStyle != 0 {
+			return false
+		}
+		step := 1
+		if n.Kind == yaml.MappingNode {
+			step = 2
+		} else if n.Kind != yaml.SequenceNode {
+			return false
+		}
+		for i := 0; i < len(n.Content); i += step {
+			b := bound
+			if i+step < len(n.Content) {
+				b = d.lineStartOf(n.Content[i+step])
+			}
+			child := n.Content[i]
+			if step == 2 {
+				if i+1 >= len(n.Content) {
+					return false
+				}
+				child = n.Content[i+1]
+			}
+			if find(child, b) {
+				return true
+			}
+		}
+		return false
+	}
+	find(d.Root, len(d.Src))
+	return end
+}
+
 // samePlaced compares two trees node by node, positions included.
 func samePlaced(a, b *yaml.Node, path string) (string, bool) {
 	if a.Kind != b.Kind || a.Style != b.Style || a.Tag != b.Tag || a.Value != b.Value ||
