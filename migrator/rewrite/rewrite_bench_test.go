@@ -29,6 +29,33 @@ func BenchmarkRewriteCorpus(b *testing.B) {
 	benchmarkFlows(b, flows)
 }
 
+// BenchmarkParseCorpus parses the corpus's flows and does nothing else:
+// the ceiling of the rewrite's flows per CPU-second, since every flow with
+// legacy usage is parsed once (go.yaml.in/yaml/v3, into a node tree).
+func BenchmarkParseCorpus(b *testing.B) {
+	dir := sharedDir(b, "corpus")
+	var flows [][]byte
+	for _, f := range yamlFiles(b, dir) {
+		flows = append(flows, SplitDocuments(mustReadTB(b, f))...)
+	}
+	if len(flows) == 0 {
+		b.Skip("no flows in " + filepath.Clean(dir))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		for _, f := range flows {
+			if _, err := ParseDocument(f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(b.N*len(flows))/cpu.Seconds(), "flows/cpu-s")
+	}
+}
+
 func benchmarkFlows(b *testing.B, flows [][]byte) {
 	rw := MustRewriter(Options{})
 	var size int
