@@ -45,6 +45,11 @@ func TestEqualNodesAliases(t *testing.T) {
 		{"a: &x 1\nb: *x\n", "a: &x 1\nb: 1\n", false},
 		{"a: &x 1\nc: &z 1\nb: *x\n", "a: &x 1\nc: &z 1\nb: *z\n", false},
 		{"b: 2\na: 1\n", "a: 1\nb: 2\n", true},
+		// an alias in a complex key to the mapping that holds the key: the
+		// key's comparison must find the anchor matched (it overflowed the
+		// stack, found by FuzzKestra2)
+		{"&a\nk:\n  ? x: *a\n  : 1\n", "&a\nk:\n  ? x: *a\n  : 1\n", true},
+		{"&a\nk:\n  ? x: *a\n  : 1\n", "&a\nk:\n  ? x: *a\n  : 2\n", false},
 	}
 	for _, c := range cases {
 		a, err1 := ParseDocument([]byte(c.a))

@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"maps"
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
@@ -87,7 +88,7 @@ func (c *comparer) equalMappings(a, b *yaml.Node, where *[]string) bool {
 	if len(a.Content) != len(b.Content) {
 		return false
 	}
-	keys := keyFinder{b: b, used: make([]bool, len(b.Content)/2)}
+	keys := keyFinder{b: b, used: make([]bool, len(b.Content)/2), parent: c}
 	for i := 0; i+1 < len(a.Content); i += 2 {
 		key := a.Content[i]
 		j := keys.find(key, i)
@@ -107,9 +108,10 @@ func (c *comparer) equalMappings(a, b *yaml.Node, where *[]string) bool {
 // same position first (the common case), else through an index of b's
 // scalar keys, so that a mapping with many keys stays linear.
 type keyFinder struct {
-	b     *yaml.Node
-	used  []bool
-	index map[string][]int
+	b      *yaml.Node
+	used   []bool
+	index  map[string][]int
+	parent *comparer // the comparison the mapping is part of
 }
 
 func (f *keyFinder) find(key *yaml.Node, at int) int {
@@ -136,7 +138,11 @@ func (f *keyFinder) find(key *yaml.Node, at int) int {
 	}
 	for j := 0; j+1 < len(f.b.Content); j += 2 { // complex keys: rare
 		if !f.used[j/2] {
-			c := comparer{anchors: map[*yaml.Node]*yaml.Node{}}
+			// a trial on its own copy of the anchors matched so far: a failed
+			// trial must not leave its guesses behind, and an alias in the key
+			// to an anchor being compared (the key inside it) must find that
+			// anchor matched, or the comparison would follow the cycle forever
+			c := comparer{anchors: maps.Clone(f.parent.anchors)}
 			if c.equal(key, f.b.Content[j], new([]string)) {
 				f.used[j/2] = true
 				return j
