@@ -348,7 +348,7 @@ func (s *typeMatcher) add(n string) {
 
 func (s typeMatcher) has(t string) bool { return s.hasBytes([]byte(t)) }
 
-// hasBytes is has on bytes, without allocating (the fast path calls it).
+// hasBytes is has on bytes, without allocating.
 func (s typeMatcher) hasBytes(t []byte) bool {
 	if n := len(t); (n >= 256 || s.lens[n/64]&(1<<(n%64)) != 0) && s.exact[string(t)] {
 		return true
@@ -359,35 +359,6 @@ func (s typeMatcher) hasBytes(t []byte) bool {
 		}
 	}
 	return false
-}
-
-// mentionedIn (the reference srcScan.typeMatch is tested against) scans
-// src for every dotted name starting with "io.kestra."
-// and reports whether one is in the set (or the source hides a name behind
-// an escape). One pass, no parse, no allocation.
-func (s typeMatcher) mentionedIn(src []byte) bool {
-	// "kestra." is searched rather than "io.kestra.": 'k' is a rarer first
-	// byte than 'i', which keeps the search on its fast path.
-	stem := []byte("kestra.")
-	for from := 0; ; {
-		i := bytes.Index(src[from:], stem)
-		if i < 0 {
-			return mayHideWords(src)
-		}
-		start := from + i - len("io.")
-		end := from + i + len(stem)
-		if start < 0 || string(src[start:from+i]) != "io." {
-			from = end
-			continue
-		}
-		for end < len(src) && kestraNameChars[src[end]] {
-			end++
-		}
-		if s.hasBytes(src[start:end]) {
-			return true
-		}
-		from = end
-	}
 }
 
 var kestraNameChars = func() (t [256]bool) {

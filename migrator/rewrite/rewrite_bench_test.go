@@ -2,7 +2,6 @@ package rewrite
 
 import (
 	"bytes"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -18,42 +17,17 @@ func BenchmarkRewriteMix(b *testing.B) {
 // BenchmarkRewriteCorpus rewrites the real flows of ../shared/corpus only
 // (skipped when absent): the figure the README reports.
 func BenchmarkRewriteCorpus(b *testing.B) {
-	dir := sharedDir(b, "corpus")
-	var flows [][]byte
-	for _, f := range yamlFiles(b, dir) {
-		flows = append(flows, SplitDocuments(mustReadTB(b, f))...)
-	}
-	if len(flows) == 0 {
-		b.Skip("no flows in " + filepath.Clean(dir))
-	}
-	benchmarkFlows(b, flows)
+	benchmarkFlows(b, corpusFlows(b))
 }
 
 // BenchmarkParseCorpus parses the corpus's flows and does nothing else:
 // the ceiling of the rewrite's flows per CPU-second, since every flow with
 // legacy usage is parsed once (go.yaml.in/yaml/v3, into a node tree).
 func BenchmarkParseCorpus(b *testing.B) {
-	dir := sharedDir(b, "corpus")
-	var flows [][]byte
-	for _, f := range yamlFiles(b, dir) {
-		flows = append(flows, SplitDocuments(mustReadTB(b, f))...)
-	}
-	if len(flows) == 0 {
-		b.Skip("no flows in " + filepath.Clean(dir))
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu0 := cpuTime()
-	for i := 0; i < b.N; i++ {
-		for _, f := range flows {
-			if _, err := ParseDocument(f); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	if cpu := cpuTime() - cpu0; cpu > 0 {
-		b.ReportMetric(float64(b.N*len(flows))/cpu.Seconds(), "flows/cpu-s")
-	}
+	benchmarkEach(b, corpusFlows(b), func(f []byte) error {
+		_, err := ParseDocument(f)
+		return err
+	})
 }
 
 func benchmarkFlows(b *testing.B, flows [][]byte) {
@@ -62,12 +36,22 @@ func benchmarkFlows(b *testing.B, flows [][]byte) {
 	for _, f := range flows {
 		size += len(f)
 	}
+	benchmarkEach(b, flows, func(f []byte) error {
+		_, err := rw.Rewrite(f)
+		return err
+	})
+	b.ReportMetric(float64(size)/float64(len(flows)), "bytes/flow")
+}
+
+// benchmarkEach runs fn over every flow b.N times: flows/s, and flows per
+// CPU-second (flows/s per core, whatever else the machine is running).
+func benchmarkEach(b *testing.B, flows [][]byte, fn func([]byte) error) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu0 := cpuTime()
 	for i := 0; i < b.N; i++ {
 		for _, f := range flows {
-			if _, err := rw.Rewrite(f); err != nil {
+			if err := fn(f); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -78,7 +62,6 @@ func benchmarkFlows(b *testing.B, flows [][]byte) {
 	if cpu > 0 {
 		b.ReportMetric(n/cpu.Seconds(), "flows/cpu-s")
 	}
-	b.ReportMetric(float64(size)/float64(len(flows)), "bytes/flow")
 }
 
 // cpuTime is the CPU time this process used (user and system, all threads).

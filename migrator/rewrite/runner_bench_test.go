@@ -5,11 +5,7 @@ import "testing"
 // BenchmarkRunnerRuleCorpus is BenchmarkRewriteCorpus with the runner rule
 // alone: the figure to compare with the releases before the 2.0 rules.
 func BenchmarkRunnerRuleCorpus(b *testing.B) {
-	var flows [][]byte
-	for _, f := range yamlFiles(b, sharedDir(b, "corpus")) {
-		flows = append(flows, SplitDocuments(mustReadTB(b, f))...)
-	}
-	benchmarkRule(b, flows, NewRunnerRule(RunnerOptions{}))
+	benchmarkRule(b, corpusFlows(b), NewRunnerRule(RunnerOptions{}))
 }
 
 // BenchmarkRunnerRuleMix: the same over our golden inputs and examples.

@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"bytes"
 	"reflect"
 	"strings"
 	"testing"
@@ -136,4 +137,33 @@ func FuzzRewriteSkipsOnlyQuietRules(f *testing.F) {
 	}
 	rw := MustRewriter(Options{})
 	f.Fuzz(func(t *testing.T, src []byte) { assertSkipAgrees(t, rw, src) })
+}
+
+// mentionedIn, the reference srcScan.typeMatch is tested against (written
+// on its own, not through collectTypes), scans src for every dotted name
+// starting with "io.kestra." and reports whether one is in the set (or the source hides a name behind
+// an escape). One pass, no parse, no allocation.
+func (s typeMatcher) mentionedIn(src []byte) bool {
+	// "kestra." is searched rather than "io.kestra.": 'k' is a rarer first
+	// byte than 'i', which keeps the search on its fast path.
+	stem := []byte("kestra.")
+	for from := 0; ; {
+		i := bytes.Index(src[from:], stem)
+		if i < 0 {
+			return mayHideWords(src)
+		}
+		start := from + i - len("io.")
+		end := from + i + len(stem)
+		if start < 0 || string(src[start:from+i]) != "io." {
+			from = end
+			continue
+		}
+		for end < len(src) && kestraNameChars[src[end]] {
+			end++
+		}
+		if s.hasBytes(src[start:end]) {
+			return true
+		}
+		from = end
+	}
 }

@@ -32,6 +32,21 @@ func sharedRoot() string {
 	return filepath.Join("..", "..", "..", "shared")
 }
 
+// corpusFlows is every flow of ../shared/corpus, split from its files;
+// skipped when the corpus is absent or holds none.
+func corpusFlows(t testing.TB) [][]byte {
+	t.Helper()
+	dir := sharedDir(t, "corpus")
+	var flows [][]byte
+	for _, f := range yamlFiles(t, dir) {
+		flows = append(flows, SplitDocuments(mustReadTB(t, f))...)
+	}
+	if len(flows) == 0 {
+		t.Skip("no flows in " + filepath.Clean(dir))
+	}
+	return flows
+}
+
 // yamlFiles lists *.yml and *.yaml below dir.
 func yamlFiles(t testing.TB, dir string) []string {
 	t.Helper()

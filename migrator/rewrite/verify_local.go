@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -45,7 +46,6 @@ type localRun struct {
 	first, last int                 // indexes of the first and last pair (key index / 2)
 	start, end  int                 // bytes of d.Src: the first entry's line start to the start of what follows the run
 	prefix      int                 // bytes before the first key on its line (spaces, or the dashes of enclosing sequences)
-	col         int                 // the mapping's column
 	outside     []*yaml.Node        // the mapping's other keys, in order
 	outsideSet  map[*yaml.Node]bool // the same, for a mapping with many
 	nBefore     int                 // how many of them stand before the run
@@ -254,13 +254,9 @@ func (d *Document) placeRun(run *localRun) bool {
 	if !dashesAndSpaces(d.Src[run.start:off], run.first == 0) {
 		return false
 	}
-	run.prefix = off - run.start
-	run.col = off - run.start
-	if first := m.Content[0]; first != k {
-		run.col = d.offset(first) - d.lineStartOf(first)
-		if run.col != run.prefix {
-			return false
-		}
+	run.prefix = off - run.start // the mapping's column too: the first key's
+	if first := m.Content[0]; first != k && d.offset(first)-d.lineStartOf(first) != run.prefix {
+		return false
 	}
 	if next := 2 * (run.last + 1); next < len(m.Content) {
 		run.end = d.lineStartOf(m.Content[next])
@@ -364,7 +360,7 @@ func (c *localCheck) verify(out []byte) bool {
 		if !ok {
 			return false
 		}
-		if run.col == 0 || len(text) > 0 && text[len(text)-1] != '\n' {
+		if run.prefix == 0 || len(text) > 0 && text[len(text)-1] != '\n' {
 			parsed, ok := parseWhole(text)
 			if !ok {
 				return false
@@ -466,7 +462,7 @@ func (c *localCheck) checkRun(run *localRun, g *yaml.Node) bool {
 	run.got = nil
 	if g != nil {
 		if g.Kind != yaml.MappingNode || g.Style&yaml.FlowStyle != 0 || g.Anchor != "" || g.Tag != "" && g.Tag != "!!map" ||
-			len(g.Content) == 0 || g.Content[0].Column != run.col+1 {
+			len(g.Content) == 0 || g.Content[0].Column != run.prefix+1 {
 			return false
 		}
 		got, run.got = g, g
@@ -490,17 +486,21 @@ func (c *localCheck) touches(a, b int) bool {
 	return false
 }
 
-// outPos maps an offset of the source to the edited text: the edits before
-// it, and an insertion at it (which belongs to the text before), shift it.
-func (c *localCheck) outPos(p int) int {
+// outPos maps an offset of the source to the edited text.
+func (c *localCheck) outPos(p int) int { return p + c.before(p, c.cum) }
+
+// before sums what the edits before offset p change (cum: the prefix sums
+// of that change over c.edits): those that start before p, and the
+// insertions at p, which belong to the text before it.
+func (c *localCheck) before(p int, cum []int) int {
 	i := sort.Search(len(c.edits), func(i int) bool { return c.edits[i].Start >= p })
-	q := p + c.cum[i]
+	v := cum[i]
 	for ; i < len(c.edits) && c.edits[i].Start == p; i++ {
 		if c.edits[i].End == p {
-			q += len(c.edits[i].Text)
+			v += cum[i+1] - cum[i]
 		}
 	}
-	return q
+	return v
 }
 
 // endsEmpty: the last node of n is an empty scalar. The parser marks an
@@ -580,21 +580,11 @@ func (c *localCheck) graft(d *Document, out []byte) *Document {
 			return nil
 		}
 	}
-	// newline delta of the edits up to each edit
-	cum := make([]int, len(c.edits)+1)
+	lines := make([]int, len(c.edits)+1) // the lines the edits add (negative: remove)
 	for i, e := range c.edits {
-		cum[i+1] = cum[i] + bytes.Count([]byte(e.Text), []byte{'\n'}) - bytes.Count(c.src[e.Start:e.End], []byte{'\n'})
+		lines[i+1] = lines[i] + strings.Count(e.Text, "\n") - bytes.Count(c.src[e.Start:e.End], []byte{'\n'})
 	}
-	shiftAt := func(p int) int { // the edits before p, and the insertions at p (the text before p ends with them)
-		i := sort.Search(len(c.edits), func(i int) bool { return c.edits[i].Start >= p })
-		delta := cum[i]
-		for ; i < len(c.edits) && c.edits[i].Start == p; i++ {
-			if c.edits[i].End == p {
-				delta += cum[i+1] - cum[i]
-			}
-		}
-		return delta
-	}
+	shiftAt := func(p int) int { return c.before(p, lines) }
 	var walk func(n *yaml.Node)
 	walk = func(n *yaml.Node) {
 		if n.Line >= 1 && n.Line <= len(d.lineStarts) {
