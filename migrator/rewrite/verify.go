@@ -58,25 +58,17 @@ func (c *comparer) equal(a, b *yaml.Node, where *[]string) bool {
 	case yaml.ScalarNode:
 		ta, tb := a.ShortTag(), b.ShortTag()
 		return ta == tb && (ta == "!!null" || a.Value == b.Value)
-	case yaml.SequenceNode:
-		if len(a.Content) != len(b.Content) {
-			return false
-		}
-		for i := range a.Content {
-			if !c.equal(a.Content[i], b.Content[i], where) {
-				*where = append(*where, "["+strconv.Itoa(i)+"]")
-				return false
-			}
-		}
-		return true
 	case yaml.MappingNode:
 		return c.equalMappings(a, b, where)
-	case yaml.DocumentNode:
+	case yaml.SequenceNode, yaml.DocumentNode:
 		if len(a.Content) != len(b.Content) {
 			return false
 		}
 		for i := range a.Content {
 			if !c.equal(a.Content[i], b.Content[i], where) {
+				if a.Kind == yaml.SequenceNode {
+					*where = append(*where, "["+strconv.Itoa(i)+"]")
+				}
 				return false
 			}
 		}
