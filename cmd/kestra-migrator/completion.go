@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kestra-migrator/kestra-migrator/store"
 	"github.com/spf13/cobra"
 )
 
@@ -12,25 +13,32 @@ import (
 // They never contact a server and give up quickly on a busy file.
 
 func (a *app) completeRuns(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-	if a.load(cmd) != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	st, err := a.openStoreReadOnly(context.Background(), 100*time.Millisecond)
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	defer st.Close()
-	runs, _ := st.Runs(50)
-	var out []string
-	for _, r := range runs {
-		if strings.HasPrefix(r.ID, toComplete) {
-			out = append(out, r.ID+"\t"+r.Command+" "+r.Status)
+	return a.completeFromStore(cmd, func(st *store.Store) (out []string) {
+		runs, _ := st.Runs(50)
+		for _, r := range runs {
+			if strings.HasPrefix(r.ID, toComplete) {
+				out = append(out, r.ID+"\t"+r.Command+" "+r.Status)
+			}
 		}
-	}
-	return out, cobra.ShellCompDirectiveNoFileComp
+		return out
+	})
 }
 
 func (a *app) completeNamespaces(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	return a.completeFromStore(cmd, func(st *store.Store) (out []string) {
+		progress, _ := st.AllProgress()
+		for _, p := range progress {
+			if strings.HasPrefix(p.Namespace, toComplete) {
+				out = append(out, p.Namespace)
+			}
+		}
+		return out
+	})
+}
+
+// completeFromStore answers a completion from the state file, opened read
+// only; nothing when the settings or the file cannot be read.
+func (a *app) completeFromStore(cmd *cobra.Command, list func(*store.Store) []string) ([]string, cobra.ShellCompDirective) {
 	if a.load(cmd) != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
@@ -39,12 +47,5 @@ func (a *app) completeNamespaces(cmd *cobra.Command, _ []string, toComplete stri
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	defer st.Close()
-	progress, _ := st.AllProgress()
-	var out []string
-	for _, p := range progress {
-		if strings.HasPrefix(p.Namespace, toComplete) {
-			out = append(out, p.Namespace)
-		}
-	}
-	return out, cobra.ShellCompDirectiveNoFileComp
+	return list(st), cobra.ShellCompDirectiveNoFileComp
 }
