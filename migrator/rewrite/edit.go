@@ -155,6 +155,24 @@ func (d *Document) RemoveEntry(m *yaml.Node, key string) (Edit, func(), bool) {
 	return Edit{Start: sp.Start, End: sp.End}, func() { removePair(m, k) }, true
 }
 
+// splicePairs puts pairs after the pair whose key node is k (keep), or in
+// its place; the pair is found by identity, so other changes of m before
+// this one do not shift it. False when m has no such pair (any more).
+func splicePairs(m, k *yaml.Node, keep bool, pairs []*yaml.Node) bool {
+	for j := 0; j+1 < len(m.Content); j += 2 {
+		if m.Content[j] == k {
+			at := j
+			if keep {
+				at = j + 2
+			}
+			rest := append([]*yaml.Node{}, m.Content[j+2:]...)
+			m.Content = append(append(m.Content[:at], pairs...), rest...)
+			return true
+		}
+	}
+	return false
+}
+
 // removePair deletes the pair whose key node is k (found by identity, so
 // other removals before it do not shift it).
 func removePair(m, k *yaml.Node) {
@@ -197,15 +215,7 @@ func (d *Document) InsertAfter(m *yaml.Node, key string, lines []string) (Edit, 
 	}
 	newPairs := added.Content[0].Content
 	k := m.Content[i]
-	return Edit{Start: at, End: at, Text: b.String()}, func() {
-		for j := 0; j+1 < len(m.Content); j += 2 {
-			if m.Content[j] == k {
-				rest := append([]*yaml.Node{}, m.Content[j+2:]...)
-				m.Content = append(append(m.Content[:j+2], newPairs...), rest...)
-				return
-			}
-		}
-	}, true
+	return Edit{Start: at, End: at, Text: b.String()}, func() { splicePairs(m, k, true, newPairs) }, true
 }
 
 // Offset is the byte offset in Src where node n starts.

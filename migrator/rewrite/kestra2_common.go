@@ -271,15 +271,7 @@ func (d *Document) replaceEntryLines(m *yaml.Node, key string, lines []string) (
 		b.WriteString(d.EOL)
 	}
 	k := m.Content[i]
-	return Edit{Start: e.Span.Start, End: e.Span.End, Text: b.String()}, func() {
-		for j := 0; j+1 < len(m.Content); j += 2 {
-			if m.Content[j] == k {
-				rest := append([]*yaml.Node{}, m.Content[j+2:]...)
-				m.Content = append(append(m.Content[:j], added...), rest...)
-				return
-			}
-		}
-	}, true
+	return Edit{Start: e.Span.Start, End: e.Span.End, Text: b.String()}, func() { splicePairs(m, k, false, added) }, true
 }
 
 // parseLines parses "key: value" lines into the pairs of one block mapping.

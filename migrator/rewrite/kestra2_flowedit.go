@@ -85,13 +85,5 @@ func (d *Document) insertFlowAfter(m *yaml.Node, after, key, value string) (Edit
 		return Edit{}, nil, false
 	}
 	kn := m.Content[i]
-	return Edit{Start: vs.End, End: vs.End, Text: ", " + key + ": " + value}, func() {
-		for j := 0; j+1 < len(m.Content); j += 2 {
-			if m.Content[j] == kn {
-				rest := append([]*yaml.Node{}, m.Content[j+2:]...)
-				m.Content = append(append(m.Content[:j+2], added...), rest...)
-				return
-			}
-		}
-	}, true
+	return Edit{Start: vs.End, End: vs.End, Text: ", " + key + ": " + value}, func() { splicePairs(m, kn, true, added) }, true
 }

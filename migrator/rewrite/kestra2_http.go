@@ -142,15 +142,7 @@ func (d *Document) planFlowBasicAuth(o *Outcome, opts *yaml.Node) string {
 	}
 	k := opts.Content[mapIndex(opts, present[0])]
 	o.Edits = []Edit{{Start: first.Start, End: first.End, Text: text}}
-	o.Mutate = func() {
-		for j := 0; j+1 < len(opts.Content); j += 2 {
-			if opts.Content[j] == k {
-				rest := append([]*yaml.Node{}, opts.Content[j+2:]...)
-				opts.Content = append(append(opts.Content[:j], added...), rest...)
-				return
-			}
-		}
-	}
+	o.Mutate = func() { splicePairs(opts, k, false, added) }
 	if len(present) == 2 {
 		e, mutate, ok := d.removeFlowEntry(opts, present[1])
 		if !ok {

@@ -65,34 +65,10 @@ func entryEdit(d *Document, pe placedEntry, text string, insert bool) (e Edit, m
 		pairs = g.Content
 	}
 	key := m.Content[2*j]
-	at := func() int { // the pair's index when the change is made (another may have moved it)
-		for i := 0; i+1 < len(m.Content); i += 2 {
-			if m.Content[i] == key {
-				return i
-			}
-		}
-		return -1 // an earlier change of this test replaced it
-	}
-	splice := func(from, to int) {
-		rest := append([]*yaml.Node{}, m.Content[to:]...)
-		m.Content = append(append(m.Content[:from:from], pairs...), rest...)
-	}
 	if insert {
-		return Edit{Start: end, End: end, Text: text}, func() bool {
-			i := at()
-			if i >= 0 {
-				splice(i+2, i+2)
-			}
-			return i >= 0
-		}, true
+		return Edit{Start: end, End: end, Text: text}, func() bool { return splicePairs(m, key, true, pairs) }, true
 	}
-	return Edit{Start: keyOff, End: end, Text: text}, func() bool {
-		i := at()
-		if i >= 0 {
-			splice(i, i+2)
-		}
-		return i >= 0
-	}, true
+	return Edit{Start: keyOff, End: end, Text: text}, func() bool { return splicePairs(m, key, false, pairs) }, true
 }
 
 // endOfNode is where the text that follows node n starts: the line of the
